@@ -1,0 +1,588 @@
+//! [`Engine`]: the world, the binding graph and the tick.
+
+use std::any::TypeId;
+use std::fmt;
+
+use bindery_components::{BindingId, BindingInfo, Property};
+use bindery_systems::{BindingGraph, BindingsOf, PropagateScratch};
+use hecs::{DynamicBundle, Entity, World};
+
+use crate::Error;
+
+/// The binding engine: a hecs [`World`] whose components are bindable
+/// properties, the bindings between them, and the tick that propagates
+/// changes.
+///
+/// Properties are plain components ([`Property`] is implemented for every
+/// `Clone + PartialEq` component). A binding reads one entity's property and
+/// writes another's (or another property of the same entity), optionally
+/// through a transform; two-way bindings do both. Nothing propagates until
+/// [`tick`](Engine::tick).
+///
+/// Despawning an entity removes every binding that touches it, so nothing can
+/// be kept alive by a binding: [`entity_count`](Engine::entity_count) and
+/// [`binding_count`](Engine::binding_count) return exactly to where they were.
+///
+/// # Example
+/// ```
+/// use bindery::{BindingId, Engine};
+///
+/// #[derive(Clone, Debug, PartialEq)]
+/// struct Health(f32);
+/// #[derive(Clone, Debug, PartialEq)]
+/// struct BarWidth(f32);
+/// #[derive(Clone, Debug, PartialEq)]
+/// struct Label(String);
+///
+/// let mut engine = Engine::new();
+/// let player = engine.spawn((Health(100.0),));
+/// let bar = engine.spawn((BarWidth(0.0), Label(String::new())));
+///
+/// let w: BindingId = engine.bind_map(player, bar, |h: &Health| BarWidth(h.0 * 2.0))?;
+/// engine.bind_map(player, bar, |h: &Health| Label(format!("{} HP", h.0)))?;
+/// engine.tick();
+/// assert_eq!(engine.get::<BarWidth>(bar)?, BarWidth(200.0));
+///
+/// engine.set(player, Health(40.0))?;
+/// let stats = engine.tick();
+/// assert_eq!(stats.properties_written, 2);
+/// assert_eq!(engine.get::<Label>(bar)?, Label("40 HP".into()));
+///
+/// engine.despawn(player)?;
+/// assert_eq!((engine.entity_count(), engine.binding_count()), (1, 0));
+/// # Ok::<(), bindery::Error>(())
+/// ```
+pub struct Engine {
+    pub(crate) world: World,
+    pub(crate) graph: BindingGraph,
+    pub(crate) scratch: PropagateScratch,
+    pub(crate) ticks: u64,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("entities", &self.entity_count())
+            .field("bindings", &self.binding_count())
+            .field("ticks", &self.ticks)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// An empty engine.
+    pub fn new() -> Self {
+        Self {
+            world: World::new(),
+            graph: BindingGraph::new(),
+            scratch: PropagateScratch::default(),
+            ticks: 0,
+        }
+    }
+
+    /// Spawns an entity with the components of `bundle` (any hecs bundle,
+    /// usually a tuple) and returns it.
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, PartialEq)] struct Health(f32);
+    /// let mut engine = bindery::Engine::new();
+    /// let player = engine.spawn((Health(100.0), "player"));
+    /// assert!(engine.is_alive(player));
+    /// ```
+    pub fn spawn(&mut self, bundle: impl DynamicBundle) -> Entity {
+        self.world.spawn(bundle)
+    }
+
+    /// Despawns `entity` and removes every binding that touches it, as source
+    /// or target, in time proportional to that entity's bindings. The other
+    /// endpoints keep their current values and no longer receive or send
+    /// anything.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchEntity`] if the entity is not alive.
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Volume(f32);
+    /// let mut engine = bindery::Engine::new();
+    /// let slider = engine.spawn((Volume(0.3),));
+    /// let mixer = engine.spawn((Volume(0.0),));
+    /// engine.bind_two_way::<Volume>(slider, mixer)?;
+    /// engine.tick();
+    /// engine.despawn(slider)?;
+    /// assert_eq!(engine.binding_count(), 0);
+    /// assert_eq!(engine.get::<Volume>(mixer)?, Volume(0.3), "keeps its value");
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn despawn(&mut self, entity: Entity) -> Result<(), Error> {
+        bindery_systems::despawn(&mut self.world, &mut self.graph, entity)
+            .map(|_| ())
+            .map_err(|_| Error::NoSuchEntity(entity))
+    }
+
+    /// Whether `entity` is alive.
+    pub fn is_alive(&self, entity: Entity) -> bool {
+        self.world.contains(entity)
+    }
+
+    /// Live entities. Binding bookkeeping is not stored as entities, so this
+    /// is exactly the entities spawned and not yet despawned.
+    pub fn entity_count(&self) -> usize {
+        self.world.len() as usize
+    }
+
+    /// Live bindings; a two-way binding counts once.
+    pub fn binding_count(&self) -> usize {
+        self.graph.binding_count()
+    }
+
+    /// The world, for reading components and running queries.
+    ///
+    /// There is no `world_mut` here on purpose: writes that bypass the engine
+    /// would not propagate. Use [`set`](Engine::set), [`insert`](Engine::insert)
+    /// or [`modify`](Engine::modify).
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// Replaces `entity`'s existing property `T` with `value`. If the value
+    /// differs and the property is bound, it propagates on the next tick;
+    /// writing an equal value does nothing.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchEntity`], or [`Error::MissingComponent`] if the entity
+    /// has no `T` (use [`insert`](Engine::insert) to add one).
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Health(f32);
+    /// let mut engine = bindery::Engine::new();
+    /// let player = engine.spawn((Health(100.0),));
+    /// engine.set(player, Health(40.0))?;
+    /// assert_eq!(engine.get::<Health>(player)?, Health(40.0));
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn set<T: Property>(&mut self, entity: Entity, value: T) -> Result<(), Error> {
+        let current =
+            self.world.query_one_mut::<&mut T>(entity).map_err(|e| Error::from_query::<T>(entity, e))?;
+        if *current != value {
+            *current = value;
+            self.graph.mark_changed::<T>(entity);
+        }
+        Ok(())
+    }
+
+    /// Adds property `T` to `entity`, or replaces it like
+    /// [`set`](Engine::set) if it is already there.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchEntity`].
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Label(String);
+    /// let mut engine = bindery::Engine::new();
+    /// let e = engine.spawn(());
+    /// engine.insert(e, Label("ready".into()))?;
+    /// assert_eq!(engine.get::<Label>(e)?, Label("ready".into()));
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn insert<T: Property>(&mut self, entity: Entity, value: T) -> Result<(), Error> {
+        match self.world.query_one_mut::<&mut T>(entity) {
+            Ok(current) => {
+                if *current != value {
+                    *current = value;
+                    self.graph.mark_changed::<T>(entity);
+                }
+                Ok(())
+            }
+            Err(hecs::QueryOneError::Unsatisfied) => {
+                self.world.insert_one(entity, value).map_err(|_| Error::NoSuchEntity(entity))
+            }
+            Err(hecs::QueryOneError::NoSuchEntity) => Err(Error::NoSuchEntity(entity)),
+        }
+    }
+
+    /// Changes `entity`'s property `T` in place. If the property is bound and
+    /// `f` changed it, it propagates on the next tick.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchEntity`] or [`Error::MissingComponent`]; `f` is not
+    /// called.
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Ammo(u32);
+    /// let mut engine = bindery::Engine::new();
+    /// let gun = engine.spawn((Ammo(30),));
+    /// engine.modify(gun, |a: &mut Ammo| a.0 -= 1)?;
+    /// assert_eq!(engine.get::<Ammo>(gun)?, Ammo(29));
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn modify<T: Property>(&mut self, entity: Entity, f: impl FnOnce(&mut T)) -> Result<(), Error> {
+        let bound = self.graph.node_of::<T>(entity).is_some();
+        let current =
+            self.world.query_one_mut::<&mut T>(entity).map_err(|e| Error::from_query::<T>(entity, e))?;
+        if bound {
+            // Only a bound property needs the copy that tells whether it changed.
+            let before = current.clone();
+            f(current);
+            if *current != before {
+                self.graph.mark_changed::<T>(entity);
+            }
+        } else {
+            f(current);
+        }
+        Ok(())
+    }
+
+    /// Removes property `T` from `entity` and every binding that touches that
+    /// property, and returns its value.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchEntity`] or [`Error::MissingComponent`]; nothing is
+    /// unbound then.
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Score(u32);
+    /// let mut engine = bindery::Engine::new();
+    /// let a = engine.spawn((Score(1),));
+    /// let b = engine.spawn((Score(0),));
+    /// engine.bind::<Score>(a, b)?;
+    /// assert_eq!(engine.remove::<Score>(a)?, Score(1));
+    /// assert_eq!(engine.binding_count(), 0);
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn remove<T: Property>(&mut self, entity: Entity) -> Result<T, Error> {
+        self.check_property::<T>(entity)?;
+        self.graph.unlink_property::<T>(entity);
+        self.world.remove_one::<T>(entity).map_err(|e| Error::from_component::<T>(entity, e))
+    }
+
+    /// A copy of `entity`'s component `T`.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchEntity`] or [`Error::MissingComponent`].
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Health(f32);
+    /// let mut engine = bindery::Engine::new();
+    /// let player = engine.spawn((Health(100.0),));
+    /// assert_eq!(engine.get::<Health>(player)?, Health(100.0));
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn get<T: hecs::Component + Clone>(&self, entity: Entity) -> Result<T, Error> {
+        self.read(entity, T::clone)
+    }
+
+    /// Runs `f` on a reference to `entity`'s component `T` and returns what it
+    /// returns, without cloning the component.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchEntity`] or [`Error::MissingComponent`].
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Label(String);
+    /// let mut engine = bindery::Engine::new();
+    /// let e = engine.spawn((Label("hello".into()),));
+    /// assert_eq!(engine.read(e, |l: &Label| l.0.len())?, 5);
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn read<T: hecs::Component, R>(&self, entity: Entity, f: impl FnOnce(&T) -> R) -> Result<R, Error> {
+        let component = self.world.get::<&T>(entity).map_err(|e| Error::from_component::<T>(entity, e))?;
+        Ok(f(&component))
+    }
+
+    /// Binds `source`'s property `T` to `target`'s property `T`, one way:
+    /// whenever the source changes, the next tick copies it into the target.
+    /// The next tick also copies it once now (initial sync).
+    ///
+    /// # Errors
+    /// [`Error::NoSuchEntity`] or [`Error::MissingComponent`] for either
+    /// endpoint, [`Error::SelfBinding`] if both are the same entity.
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Volume(f32);
+    /// let mut engine = bindery::Engine::new();
+    /// let setting = engine.spawn((Volume(0.8),));
+    /// let mixer = engine.spawn((Volume(0.0),));
+    /// engine.bind::<Volume>(setting, mixer)?;
+    /// engine.tick();
+    /// assert_eq!(engine.get::<Volume>(mixer)?, Volume(0.8));
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn bind<T: Property>(&mut self, source: Entity, target: Entity) -> Result<BindingId, Error> {
+        self.bind_map(source, target, T::clone)
+    }
+
+    /// Binds `source`'s property `S` to `target`'s property `T` through the
+    /// transform `f`, one way (NiceGUI's `bind_to` with `forward=`). The next
+    /// tick runs `f` once for the initial sync, and again on every change of
+    /// the source.
+    ///
+    /// Several bindings may leave one property and several may write one
+    /// property; when more than one change reaches a property in a tick, the
+    /// newest change wins (see [`tick`](Engine::tick)).
+    ///
+    /// `f` should be a pure function of its input: it runs during the tick,
+    /// with no access to the engine.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchEntity`] or [`Error::MissingComponent`] for either
+    /// endpoint, [`Error::SelfBinding`] if `source == target` and `S` is `T`.
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Health(f32);
+    /// # #[derive(Clone, Debug, PartialEq)] struct Label(String);
+    /// let mut engine = bindery::Engine::new();
+    /// let player = engine.spawn((Health(100.0), Label(String::new())));
+    /// engine.bind_map(player, player, |h: &Health| Label(format!("{} HP", h.0)))?;
+    /// engine.tick();
+    /// assert_eq!(engine.get::<Label>(player)?, Label("100 HP".into()));
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn bind_map<S, T, F>(&mut self, source: Entity, target: Entity, f: F) -> Result<BindingId, Error>
+    where
+        S: Property,
+        T: Property,
+        F: Fn(&S) -> T + Send + 'static,
+    {
+        self.check_binding::<S, T>(source, target)?;
+        Ok(self.graph.link_map(source, target, f))
+    }
+
+    /// Binds `a`'s property `T` and `b`'s property `T` both ways: a change on
+    /// either side reaches the other on the next tick.
+    ///
+    /// The initial sync runs from `a` to `b`: **the source wins**, exactly as
+    /// with [`bind`](Engine::bind). (NiceGUI's `bind` lets the second object
+    /// win; bindery keeps one rule for one-way and two-way bindings.) If both
+    /// ends are set in the same tick, the end set last wins and flows to the
+    /// other; each end is written at most once per tick, so the pair never
+    /// ping-pongs.
+    ///
+    /// # Errors
+    /// As [`bind`](Engine::bind).
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Volume(f32);
+    /// let mut engine = bindery::Engine::new();
+    /// let slider = engine.spawn((Volume(0.25),));
+    /// let setting = engine.spawn((Volume(1.0),));
+    /// engine.bind_two_way::<Volume>(slider, setting)?;
+    /// engine.tick();
+    /// assert_eq!(engine.get::<Volume>(setting)?, Volume(0.25), "source wins");
+    /// engine.set(setting, Volume(0.5))?;
+    /// engine.tick();
+    /// assert_eq!(engine.get::<Volume>(slider)?, Volume(0.5));
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn bind_two_way<T: Property>(&mut self, a: Entity, b: Entity) -> Result<BindingId, Error> {
+        self.bind_two_way_map(a, b, T::clone, T::clone)
+    }
+
+    /// Binds `a`'s property `A` and `b`'s property `B` both ways, through
+    /// `forward` (a to b) and `backward` (b to a), like NiceGUI's `bind` with
+    /// `forward=` and `backward=`. The initial sync runs `forward`.
+    ///
+    /// The two transforms should be inverses of each other. If they are not,
+    /// the pair still settles: the value never travels straight back along
+    /// the binding it came from within a tick.
+    ///
+    /// # Errors
+    /// As [`bind`](Engine::bind).
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Celsius(f64);
+    /// # #[derive(Clone, Debug, PartialEq)] struct Fahrenheit(f64);
+    /// let mut engine = bindery::Engine::new();
+    /// let c = engine.spawn((Celsius(100.0),));
+    /// let f = engine.spawn((Fahrenheit(0.0),));
+    /// engine.bind_two_way_map(
+    ///     c,
+    ///     f,
+    ///     |c: &Celsius| Fahrenheit(c.0 * 9.0 / 5.0 + 32.0),
+    ///     |f: &Fahrenheit| Celsius((f.0 - 32.0) * 5.0 / 9.0),
+    /// )?;
+    /// engine.tick();
+    /// assert_eq!(engine.get::<Fahrenheit>(f)?, Fahrenheit(212.0));
+    /// engine.set(f, Fahrenheit(32.0))?;
+    /// engine.tick();
+    /// assert_eq!(engine.get::<Celsius>(c)?, Celsius(0.0));
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn bind_two_way_map<A, B, F, G>(
+        &mut self,
+        a: Entity,
+        b: Entity,
+        forward: F,
+        backward: G,
+    ) -> Result<BindingId, Error>
+    where
+        A: Property,
+        B: Property,
+        F: Fn(&A) -> B + Send + 'static,
+        G: Fn(&B) -> A + Send + 'static,
+    {
+        self.check_binding::<A, B>(a, b)?;
+        Ok(self.graph.link_two_way(a, b, forward, backward))
+    }
+
+    /// Removes a binding. Both endpoints keep their current values: a target
+    /// holds the last value it received.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchBinding`] if it was already removed (unbound, or an
+    /// endpoint despawned).
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Score(u32);
+    /// let mut engine = bindery::Engine::new();
+    /// let (a, b) = (engine.spawn((Score(1),)), engine.spawn((Score(0),)));
+    /// let id = engine.bind::<Score>(a, b)?;
+    /// engine.unbind(id)?;
+    /// assert_eq!(engine.unbind(id), Err(bindery::Error::NoSuchBinding(id)));
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn unbind(&mut self, id: BindingId) -> Result<(), Error> {
+        if self.graph.unlink(id) { Ok(()) } else { Err(Error::NoSuchBinding(id)) }
+    }
+
+    /// Pauses (`false`) or resumes (`true`) a binding. A paused binding keeps
+    /// its place but carries nothing; on resume, the next tick syncs the
+    /// target from the source again, as on creation.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchBinding`].
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Score(u32);
+    /// let mut engine = bindery::Engine::new();
+    /// let (a, b) = (engine.spawn((Score(1),)), engine.spawn((Score(0),)));
+    /// let id = engine.bind::<Score>(a, b)?;
+    /// engine.set_enabled(id, false)?;
+    /// engine.tick();
+    /// assert_eq!(engine.get::<Score>(b)?, Score(0));
+    /// engine.set_enabled(id, true)?;
+    /// engine.tick();
+    /// assert_eq!(engine.get::<Score>(b)?, Score(1));
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn set_enabled(&mut self, id: BindingId, enabled: bool) -> Result<(), Error> {
+        if self.graph.set_enabled(id, enabled) { Ok(()) } else { Err(Error::NoSuchBinding(id)) }
+    }
+
+    /// Every live binding touching `entity`, as source or target, each once
+    /// (a two-way binding included). Empty for an entity without bindings or
+    /// not alive.
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Score(u32);
+    /// let mut engine = bindery::Engine::new();
+    /// let (a, b, c) = (engine.spawn((Score(1),)), engine.spawn((Score(0),)), engine.spawn((Score(0),)));
+    /// let ab = engine.bind::<Score>(a, b)?;
+    /// let bc = engine.bind_two_way::<Score>(b, c)?;
+    /// let mut of_b: Vec<_> = engine.bindings_of(b).collect();
+    /// of_b.sort();
+    /// assert_eq!(of_b, vec![ab, bc]);
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn bindings_of(&self, entity: Entity) -> BindingsOf<'_> {
+        self.graph.bindings_of(entity)
+    }
+
+    /// A description of a live binding: endpoints, property types, direction,
+    /// whether it is enabled.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchBinding`].
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Score(u32);
+    /// let mut engine = bindery::Engine::new();
+    /// let (a, b) = (engine.spawn((Score(1),)), engine.spawn((Score(0),)));
+    /// let id = engine.bind_two_way::<Score>(a, b)?;
+    /// let info = engine.binding(id)?;
+    /// assert_eq!((info.source, info.target, info.two_way), (a, b, true));
+    /// assert!(info.source_type.ends_with("Score"));
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn binding(&self, id: BindingId) -> Result<BindingInfo, Error> {
+        self.graph.info(id).ok_or(Error::NoSuchBinding(id))
+    }
+
+    /// Every live binding, in no particular order.
+    pub fn bindings(&self) -> impl Iterator<Item = BindingId> + '_ {
+        self.graph.bindings()
+    }
+
+    /// Ticks run so far.
+    pub fn ticks(&self) -> u64 {
+        self.ticks
+    }
+
+    /// Changes waiting for the next tick.
+    pub fn pending_changes(&self) -> usize {
+        self.graph.pending_count()
+    }
+
+    fn check_property<T: 'static + Send + Sync>(&self, entity: Entity) -> Result<(), Error> {
+        match self.world.entity(entity) {
+            Err(_) => Err(Error::NoSuchEntity(entity)),
+            Ok(e) if e.has::<T>() => Ok(()),
+            Ok(_) => Err(Error::missing::<T>(entity)),
+        }
+    }
+
+    fn check_binding<S: Property, T: Property>(&self, source: Entity, target: Entity) -> Result<(), Error> {
+        if !self.world.contains(source) {
+            return Err(Error::NoSuchEntity(source));
+        }
+        if !self.world.contains(target) {
+            return Err(Error::NoSuchEntity(target));
+        }
+        if source == target && TypeId::of::<S>() == TypeId::of::<T>() {
+            return Err(Error::SelfBinding);
+        }
+        self.check_property::<S>(source)?;
+        self.check_property::<T>(target)
+    }
+
+    /// Checks the binding graph's internal invariants (every edge's endpoints
+    /// live, every index entry pointing at a live binding, counts consistent).
+    /// For tests and fuzzing; O(graph).
+    ///
+    /// # Errors
+    /// A description of the first violation found.
+    #[doc(hidden)]
+    pub fn check_invariants(&self) -> Result<(), String> {
+        self.graph.check_invariants()?;
+        for id in self.graph.bindings() {
+            let info = self.graph.info(id).ok_or("listed binding has no info")?;
+            for e in [info.source, info.target] {
+                if !self.world.contains(e) {
+                    return Err(format!("{id} touches dead entity {e:?}"));
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,79 @@
+//! [`Error`]: everything that can go wrong with a call.
+
+use std::fmt;
+
+use bindery_components::BindingId;
+use hecs::Entity;
+
+/// Why a call failed. A failed call changes nothing.
+///
+/// # Example
+/// ```
+/// use bindery::{Engine, Error};
+///
+/// #[derive(Clone, Debug, PartialEq)]
+/// struct Health(f32);
+///
+/// let mut engine = Engine::new();
+/// let player = engine.spawn((Health(100.0),));
+/// engine.despawn(player)?;
+/// assert_eq!(engine.set(player, Health(1.0)), Err(Error::NoSuchEntity(player)));
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The entity was despawned or never spawned.
+    NoSuchEntity(Entity),
+    /// The entity is alive but does not have the component.
+    MissingComponent {
+        /// The entity that lacks it.
+        entity: Entity,
+        /// The component's type name.
+        component: &'static str,
+    },
+    /// A binding from a property to the same property of the same entity.
+    SelfBinding,
+    /// The binding was removed (unbound, or an endpoint was despawned) or
+    /// never existed.
+    NoSuchBinding(BindingId),
+}
+
+impl Error {
+    pub(crate) fn missing<T>(entity: Entity) -> Self {
+        Error::MissingComponent { entity, component: std::any::type_name::<T>() }
+    }
+
+    pub(crate) fn from_query<T>(entity: Entity, error: hecs::QueryOneError) -> Self {
+        match error {
+            hecs::QueryOneError::NoSuchEntity => Error::NoSuchEntity(entity),
+            hecs::QueryOneError::Unsatisfied => Error::missing::<T>(entity),
+        }
+    }
+
+    pub(crate) fn from_component<T>(entity: Entity, error: hecs::ComponentError) -> Self {
+        match error {
+            hecs::ComponentError::NoSuchEntity => Error::NoSuchEntity(entity),
+            hecs::ComponentError::MissingComponent(_) => Error::missing::<T>(entity),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NoSuchEntity(entity) => {
+                write!(f, "entity {entity:?} does not exist (despawned or never spawned)")
+            }
+            Error::MissingComponent { entity, component } => {
+                write!(f, "entity {entity:?} has no {component} component")
+            }
+            Error::SelfBinding => f.write_str("cannot bind a property to itself"),
+            Error::NoSuchBinding(id) => {
+                write!(f, "{id} does not exist (unbound, or an endpoint was despawned)")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,20 @@
+#![doc = include_str!("../README.md")]
+//!
+//! # Crate layout
+//!
+//! The public API is flat: [`Engine`], [`Entity`], [`Error`], [`BindingId`],
+//! [`TickStats`] and friends. Underneath, `bindery-components` holds the
+//! plain data and `bindery-systems` the systems (propagation, cleanup) that
+//! the engine runs; [`hecs`] is re-exported so you use the same version.
+
+mod engine;
+mod error;
+mod stats;
+mod tick;
+
+pub use bindery_components::{BindingId, BindingInfo, Property};
+pub use bindery_systems::BindingsOf;
+pub use engine::Engine;
+pub use error::Error;
+pub use hecs::{self, Entity};
+pub use stats::TickStats;

@@ -1,0 +1,64 @@
+//! [`TickStats`]: what one tick did, as data.
+
+use std::fmt;
+use std::time::Duration;
+
+/// What one [`Engine::tick`](crate::Engine::tick) did.
+///
+/// Tests and benchmarks read these numbers; nothing needs to parse logs.
+///
+/// # Example
+/// ```
+/// use bindery::Engine;
+///
+/// #[derive(Clone, Debug, PartialEq)]
+/// struct Volume(f32);
+///
+/// let mut engine = Engine::new();
+/// let a = engine.spawn((Volume(0.5),));
+/// let b = engine.spawn((Volume(0.0),));
+/// engine.bind::<Volume>(a, b)?;
+/// let stats = engine.tick();
+/// assert_eq!((stats.tick, stats.changes_applied, stats.properties_written), (1, 1, 1));
+/// assert_eq!(engine.tick().properties_written, 0, "nothing changed");
+/// # Ok::<(), bindery::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TickStats {
+    /// The tick's number, counting from 1.
+    pub tick: u64,
+    /// Changes that propagated: property changes (`set`, `insert`, `modify`)
+    /// and the initial syncs of new or resumed bindings.
+    pub changes_applied: usize,
+    /// Changes overtaken by a newer change to the same property within the
+    /// tick (the newer one wins).
+    pub changes_superseded: usize,
+    /// Bindings that computed their target (one per edge reached).
+    pub bindings_fired: usize,
+    /// Properties whose value actually changed.
+    pub properties_written: usize,
+    /// Edges not followed because their target was already settled this tick:
+    /// a cycle closing or a second path reaching the same property.
+    pub cycles_cut: usize,
+    /// Bindings removed because an endpoint vanished behind the engine's back
+    /// (an entity despawned, or a component removed, through the world).
+    pub bindings_repaired: usize,
+    /// Wall-clock time the tick took.
+    pub duration: Duration,
+}
+
+impl fmt::Display for TickStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "tick {}: {} changes, {} fired, {} written, {} cut in {:?}",
+            self.tick,
+            self.changes_applied,
+            self.bindings_fired,
+            self.properties_written,
+            self.cycles_cut,
+            self.duration
+        )
+    }
+}

@@ -1,0 +1,206 @@
+//! Typed lanes: where transforms live and where edges are computed.
+//!
+//! Every binding's transform is stored in the lane of its exact
+//! `(source type, target type, transform type)`. Propagation batches the
+//! edges of one wave by lane and hands each lane its whole batch, so the only
+//! dynamic dispatch is one virtual call per lane per wave; inside, the loop is
+//! monomorphic: read the source component, apply the transform, compare, write.
+
+use std::any::{Any, type_name};
+use std::marker::PhantomData;
+
+use bindery_components::Property;
+use hecs::{Entity, World};
+
+/// One edge scheduled to fire in the current wave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fire {
+    /// The edge index.
+    pub edge: u32,
+    /// The transform's slot in the lane.
+    pub slot: u32,
+    /// The target node, reported back when the target is written.
+    pub target_node: u32,
+    /// The source entity.
+    pub source: Entity,
+    /// The target entity.
+    pub target: Entity,
+}
+
+/// What a lane reports back after running a batch.
+#[derive(Default, Debug)]
+pub struct LaneOutput {
+    /// `(target node, edge)` for every target whose value changed.
+    pub written: Vec<(u32, u32)>,
+    /// Edges whose source or target component was gone: the entity was
+    /// despawned or the component removed behind the engine's back.
+    pub broken: Vec<u32>,
+}
+
+/// A typed store of transforms that can compute a batch of edges.
+///
+/// Implemented by [`MapLane`]; the trait exists so the graph can hold lanes of
+/// different types side by side.
+pub trait Lane: Send + 'static {
+    /// Computes every fire of the batch: reads the source component, applies
+    /// the transform and writes the target component if the value differs.
+    fn run(&mut self, world: &mut World, fires: &[Fire], out: &mut LaneOutput);
+    /// Drops the transform in `slot` and makes the slot reusable.
+    fn release(&mut self, slot: u32);
+    /// Live transforms in this lane.
+    fn len(&self) -> usize;
+    /// Whether the lane holds no live transform.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The source property's type name.
+    fn source_type(&self) -> &'static str;
+    /// The target property's type name.
+    fn target_type(&self) -> &'static str;
+    /// For downcasting to the concrete lane when inserting a transform.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+/// The lane of transforms `F: Fn(&S) -> T`.
+///
+/// Transforms are stored by value; a non-capturing closure or function item
+/// is zero-sized, so a million identity bindings cost one byte each here.
+pub struct MapLane<S, T, F> {
+    transforms: Vec<Option<F>>,
+    free: Vec<u32>,
+    live: usize,
+    _types: PhantomData<fn(&S) -> T>,
+}
+
+impl<S, T, F> Default for MapLane<S, T, F> {
+    fn default() -> Self {
+        Self { transforms: Vec::new(), free: Vec::new(), live: 0, _types: PhantomData }
+    }
+}
+
+impl<S, T, F> MapLane<S, T, F> {
+    /// Stores a transform and returns its slot.
+    pub fn insert(&mut self, f: F) -> u32 {
+        self.live += 1;
+        match self.free.pop() {
+            Some(slot) => {
+                self.transforms[slot as usize] = Some(f);
+                slot
+            }
+            None => {
+                self.transforms.push(Some(f));
+                (self.transforms.len() - 1) as u32
+            }
+        }
+    }
+}
+
+impl<S, T, F> Lane for MapLane<S, T, F>
+where
+    S: Property,
+    T: Property,
+    F: Fn(&S) -> T + Send + 'static,
+{
+    fn run(&mut self, world: &mut World, fires: &[Fire], out: &mut LaneOutput) {
+        for fire in fires {
+            let Some(f) = self.transforms[fire.slot as usize].as_ref() else {
+                out.broken.push(fire.edge);
+                continue;
+            };
+            let value = match world.query_one_mut::<&S>(fire.source) {
+                Ok(source) => f(source),
+                Err(_) => {
+                    out.broken.push(fire.edge);
+                    continue;
+                }
+            };
+            match world.query_one_mut::<&mut T>(fire.target) {
+                Ok(target) => {
+                    if *target != value {
+                        *target = value;
+                        out.written.push((fire.target_node, fire.edge));
+                        #[cfg(any(debug_assertions, feature = "edge-trace"))]
+                        tracing::trace!(
+                            edge = fire.edge,
+                            source = ?fire.source,
+                            target = ?fire.target,
+                            "{} -> {}",
+                            type_name::<S>(),
+                            type_name::<T>()
+                        );
+                    }
+                }
+                Err(_) => out.broken.push(fire.edge),
+            }
+        }
+    }
+
+    fn release(&mut self, slot: u32) {
+        if self.transforms[slot as usize].take().is_some() {
+            self.live -= 1;
+            self.free.push(slot);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.live
+    }
+
+    fn source_type(&self) -> &'static str {
+        type_name::<S>()
+    }
+
+    fn target_type(&self) -> &'static str {
+        type_name::<T>()
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Clone, Debug, PartialEq)]
+    struct A(i32);
+    #[derive(Clone, Debug, PartialEq)]
+    struct B(i32);
+
+    #[test]
+    fn run_writes_only_changed_targets_and_reports_broken_edges() {
+        let mut world = World::new();
+        let s = world.spawn((A(3),));
+        let t = world.spawn((B(6),));
+        let u = world.spawn((B(0),));
+        let dead = world.spawn((A(1),));
+        world.despawn(dead).unwrap();
+
+        let mut lane = MapLane::<A, B, _>::default();
+        let slot = lane.insert(|a: &A| B(a.0 * 2));
+        let fire = |edge, source, target| Fire { edge, slot, target_node: edge, source, target };
+        let mut out = LaneOutput::default();
+        lane.run(&mut world, &[fire(0, s, t), fire(1, s, u), fire(2, dead, u), fire(3, s, s)], &mut out);
+        assert_eq!(out.written, vec![(1, 1)], "t already held 6");
+        assert_eq!(out.broken, vec![2, 3], "dead source, target without B");
+        assert_eq!(*world.get::<&B>(u).unwrap(), B(6));
+    }
+
+    #[test]
+    fn release_drops_the_transform_and_reuses_the_slot() {
+        let token = std::sync::Arc::new(());
+        let mut lane = MapLane::<A, B, _>::default();
+        let held = token.clone();
+        let slot = lane.insert(move |a: &A| {
+            let _ = &held;
+            B(a.0)
+        });
+        assert_eq!(std::sync::Arc::strong_count(&token), 2);
+        lane.release(slot);
+        assert_eq!(std::sync::Arc::strong_count(&token), 1);
+        assert_eq!(lane.len(), 0);
+        lane.release(slot); // releasing twice is harmless
+        assert_eq!(lane.len(), 0);
+    }
+}

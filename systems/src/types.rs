@@ -1,0 +1,91 @@
+//! [`PropertyTypes`]: interning of property types to dense indices.
+
+use std::any::{TypeId, type_name};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Interns property types (`TypeId`s) to dense `u32` indices, so graph records
+/// store four bytes instead of a 16-byte `TypeId` and compare in one
+/// instruction.
+#[derive(Default, Debug)]
+pub struct PropertyTypes {
+    index: HashMap<TypeId, u32, BuildHasherDefault<TypeIdHasher>>,
+    names: Vec<&'static str>,
+}
+
+impl PropertyTypes {
+    /// The index of `T`, interning it on first use.
+    pub fn intern<T: 'static>(&mut self) -> u32 {
+        let next = self.names.len() as u32;
+        *self.index.entry(TypeId::of::<T>()).or_insert_with(|| {
+            self.names.push(type_name::<T>());
+            next
+        })
+    }
+
+    /// The index of `T` if it was ever interned.
+    #[inline]
+    pub fn get<T: 'static>(&self) -> Option<u32> {
+        self.index.get(&TypeId::of::<T>()).copied()
+    }
+
+    /// The type name of an interned index.
+    ///
+    /// # Panics
+    /// If `ty` was not returned by [`intern`](Self::intern) on this table.
+    pub fn name(&self, ty: u32) -> &'static str {
+        self.names[ty as usize]
+    }
+
+    /// How many types are interned.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether no type is interned.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+/// `TypeId`s are already well-distributed hashes; feed them through unchanged
+/// (the same trick as hecs' `TypeIdHasher`).
+#[derive(Default)]
+struct TypeIdHasher(u64);
+
+impl Hasher for TypeIdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // Fallback for TypeId representations that hash as bytes.
+        for chunk in bytes.chunks(8) {
+            let mut buf = [0u8; 8];
+            buf[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_ne_bytes(buf);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interning_is_stable_and_dense() {
+        let mut types = PropertyTypes::default();
+        let a = types.intern::<u8>();
+        let b = types.intern::<String>();
+        assert_eq!((a, b), (0, 1));
+        assert_eq!(types.intern::<u8>(), a);
+        assert_eq!(types.get::<String>(), Some(b));
+        assert_eq!(types.get::<u16>(), None);
+        assert_eq!(types.name(b), "alloc::string::String");
+        assert_eq!(types.len(), 2);
+    }
+}
