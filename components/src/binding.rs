@@ -87,6 +87,9 @@ pub struct Edge {
     pub kind: EdgeKind,
     /// Whether the edge propagates (a paused binding keeps its edges).
     pub enabled: bool,
+    /// Whether the edge still owes its target the initial sync (set on bind
+    /// and on resume, cleared when the edge fires).
+    pub sync_pending: bool,
 }
 
 impl Edge {

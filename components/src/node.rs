@@ -37,12 +37,24 @@ pub struct PropertyNode {
     /// Propagation mark: `epoch << 1` when claimed this tick, `| 1` when
     /// settled (written or changed by the user) this tick.
     pub mark: u32,
+    /// During a tick: the position, among the tick's pending changes, of the
+    /// newest user change to this property; [`NONE`] otherwise.
+    pub set_seq: u32,
 }
 
 impl PropertyNode {
     /// A fresh node for `entity`'s property of interned type `ty`.
     pub fn new(entity: Entity, ty: u32, generation: u32) -> Self {
-        Self { entity, ty, next_of_entity: NONE, out_head: NONE, in_head: NONE, generation, mark: 0 }
+        Self {
+            entity,
+            ty,
+            next_of_entity: NONE,
+            out_head: NONE,
+            in_head: NONE,
+            generation,
+            mark: 0,
+            set_seq: NONE,
+        }
     }
 
     /// Whether this slot holds a live node.

@@ -11,6 +11,15 @@ use tracing::warn;
 use crate::lane::{Lane, MapLane};
 use crate::types::PropertyTypes;
 
+/// The node marks of one propagation epoch.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Marks {
+    /// Reserved by an edge that is about to compute it.
+    pub(crate) claimed: u32,
+    /// Written, or changed by the user: final for this epoch.
+    pub(crate) settled: u32,
+}
+
 /// A change waiting for the next propagation, in the order it was made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Origin {
@@ -198,6 +207,7 @@ impl BindingGraph {
             self.edges[edge.twin as usize].enabled = enabled;
         }
         if enabled {
+            self.edges[id.index() as usize].sync_pending = true;
             self.pending.push(Origin::Edge { edge: id.index(), generation: id.generation() });
         }
         true
@@ -406,6 +416,7 @@ impl BindingGraph {
             generation,
             kind,
             enabled: true,
+            sync_pending: kind == EdgeKind::Forward,
         };
         let e = match self.free_edges.pop() {
             Some(e) => {
@@ -481,8 +492,8 @@ impl BindingGraph {
         self.live_nodes -= 1;
     }
 
-    /// Starts a new propagation epoch and returns `(claimed, settled)` marks.
-    pub(crate) fn next_epoch(&mut self) -> (u32, u32) {
+    /// Starts a new propagation epoch and returns its marks.
+    pub(crate) fn next_epoch(&mut self) -> Marks {
         self.epoch += 1;
         if self.epoch >= 1 << 31 {
             // Marks are `epoch << 1 | bit`; on wrap-around clear them all once.
@@ -491,7 +502,7 @@ impl BindingGraph {
             }
             self.epoch = 1;
         }
-        (self.epoch << 1, (self.epoch << 1) | 1)
+        Marks { claimed: self.epoch << 1, settled: (self.epoch << 1) | 1 }
     }
 
     /// Checks every internal invariant; used by tests and fuzzing. Returns a

@@ -2,25 +2,35 @@
 //!
 //! # The rules
 //!
-//! One call settles the graph:
+//! One call settles the graph. It works through the changes recorded since
+//! the last call (user changes and the initial syncs owed by new or resumed
+//! bindings) in two phases:
 //!
-//! - **Newest change first.** Pending changes (user sets and the initial sync
-//!   of new bindings) are taken newest first. Each one propagates
-//!   breadth-first through every binding it reaches before the next, older
-//!   change starts.
-//! - **Each property is written at most once.** A property that a newer
-//!   change already settled is not written again: the older change is
-//!   superseded there. So two-way pairs never ping-pong, the end set last
-//!   wins, and of several bindings writing one property the one carrying the
-//!   newest change wins; within one change, the nearest binding wins, and
-//!   among bindings leaving one property the newest binding fires first.
+//! 1. **Initial syncs, oldest binding first.** Each new binding copies its
+//!    source into its target (through its transform) and the new value flows
+//!    on breadth-first. A later sync may rewrite what an earlier one wrote, so
+//!    bindings created in any order (a chain built back to front, say) end up
+//!    consistent. A sync is skipped if its edge already fired during an
+//!    earlier sync, and it never overwrites a property the user changed
+//!    *after* the binding was made.
+//! 2. **User changes, newest first.** Each change propagates breadth-first
+//!    through every binding it reaches before the next, older change starts.
+//!    **Each property is written at most once in this phase**: a property a
+//!    newer change already settled is not written again, so two-way pairs
+//!    never ping-pong, the end set last wins, and of several bindings writing
+//!    one property the one carrying the newest change wins. Within one
+//!    change, the nearest binding wins, and among bindings leaving one
+//!    property the newest binding fires first.
+//!
+//! Throughout:
+//!
 //! - **Equality-gated.** A target whose computed value equals its current
 //!   value is not written and propagates nothing further.
-//! - **Cycles terminate.** An edge that reaches a property already claimed in
-//!   this call (a cycle closing, or a second path to the same property) is
-//!   not followed; it is counted in [`PropagateStats::cycles_cut`]. The way
-//!   straight back along a two-way binding is not counted: that is how a pair
-//!   settles.
+//! - **Cycles terminate.** An edge that reaches a property already claimed by
+//!   the same change (a cycle closing, or a second path to the same property)
+//!   is not followed; it is counted in [`PropagateStats::cycles_cut`]. The way
+//!   straight back along a two-way binding is never taken: that is how a pair
+//!   settles, and it is not counted.
 //!
 //! Propagation is an explicit worklist (no recursion), so a chain of any
 //! length settles in one call without growing the stack. Its cost is
@@ -30,7 +40,7 @@ use bindery_components::{EdgeKind, NONE};
 use hecs::World;
 use tracing::{debug_span, warn};
 
-use crate::graph::{BindingGraph, Origin};
+use crate::graph::{BindingGraph, Marks, Origin};
 use crate::lane::{Fire, LaneOutput};
 
 /// What one [`propagate`] call did.
@@ -95,46 +105,80 @@ pub fn propagate(
         return stats;
     }
     let _span = debug_span!("propagate", pending = graph.pending.len()).entered();
-    let (claimed, settled) = graph.next_epoch();
     if scratch.batches.len() < graph.lanes.len() {
         scratch.batches.resize_with(graph.lanes.len(), Vec::new);
     }
     std::mem::swap(&mut scratch.origins, &mut graph.pending);
 
-    for i in (0..scratch.origins.len()).rev() {
-        match scratch.origins[i] {
+    // Note, on each property, its newest user change of this tick.
+    let mut syncs = 0;
+    for (seq, origin) in scratch.origins.iter().enumerate() {
+        match *origin {
             Origin::Property { node, generation } => {
                 let n = &mut graph.nodes[node as usize];
-                if !n.is_live() || n.generation != generation {
-                    continue;
+                if n.is_live() && n.generation == generation {
+                    n.set_seq = seq as u32;
                 }
-                if n.mark == settled {
-                    stats.changes_superseded += 1;
-                    continue;
-                }
-                n.mark = settled;
-                stats.changes_applied += 1;
-                scratch.frontier.push((node, NONE));
             }
-            Origin::Edge { edge, generation } => {
-                let e = graph.edges[edge as usize];
-                if !e.is_live() || e.generation != generation || !e.enabled {
-                    continue;
-                }
-                let target = &mut graph.nodes[e.target as usize];
-                if target.mark == claimed || target.mark == settled {
-                    stats.changes_superseded += 1;
-                    continue;
-                }
-                target.mark = claimed;
-                stats.changes_applied += 1;
-                stats.bindings_fired += 1;
-                let source = graph.nodes[e.source as usize].entity;
-                let target = graph.nodes[e.target as usize].entity;
-                enqueue(scratch, e.lane, Fire { edge, slot: e.slot, target_node: e.target, source, target });
-            }
+            Origin::Edge { .. } => syncs += 1,
         }
-        run_waves(world, graph, scratch, &mut stats, claimed, settled);
+    }
+
+    // Phase 1: initial syncs, oldest first, each with claims of its own.
+    if syncs > 0 {
+        for seq in 0..scratch.origins.len() {
+            let Origin::Edge { edge, generation } = scratch.origins[seq] else {
+                continue;
+            };
+            let e = graph.edges[edge as usize];
+            if !e.is_live() || e.generation != generation || !e.enabled || !e.sync_pending {
+                continue; // removed, paused, or already fired by an earlier sync
+            }
+            graph.edges[edge as usize].sync_pending = false;
+            let seq = seq as u32;
+            let target_set = graph.nodes[e.target as usize].set_seq;
+            if target_set != NONE && target_set > seq {
+                stats.changes_superseded += 1;
+                continue;
+            }
+            let marks = graph.next_epoch();
+            graph.nodes[e.source as usize].mark = marks.settled;
+            graph.nodes[e.target as usize].mark = marks.claimed;
+            stats.changes_applied += 1;
+            stats.bindings_fired += 1;
+            let fire = Fire {
+                edge,
+                slot: e.slot,
+                target_node: e.target,
+                source: graph.nodes[e.source as usize].entity,
+                target: graph.nodes[e.target as usize].entity,
+            };
+            enqueue(scratch, e.lane, fire);
+            run_waves(world, graph, scratch, &mut stats, marks, seq);
+        }
+    }
+
+    // Phase 2: user changes, newest first, sharing one set of claims.
+    if syncs < scratch.origins.len() {
+        let marks = graph.next_epoch();
+        for i in (0..scratch.origins.len()).rev() {
+            let Origin::Property { node, generation } = scratch.origins[i] else {
+                continue;
+            };
+            let n = &mut graph.nodes[node as usize];
+            if !n.is_live() || n.generation != generation {
+                continue;
+            }
+            n.set_seq = NONE;
+            if n.mark == marks.settled {
+                stats.changes_superseded += 1;
+                continue;
+            }
+            n.mark = marks.settled;
+            stats.changes_applied += 1;
+            scratch.frontier.push((node, NONE));
+            run_waves(world, graph, scratch, &mut stats, marks, NONE);
+        }
     }
     scratch.origins.clear();
 
@@ -155,14 +199,19 @@ fn enqueue(scratch: &mut PropagateScratch, lane: u32, fire: Fire) {
 
 /// Breadth-first from the current frontier (and any fires already queued)
 /// until nothing changes.
+///
+/// `guard` is the position of the sync being propagated (phase 1): a property
+/// the user changed after that binding was made is left alone. `NONE` in
+/// phase 2.
 fn run_waves(
     world: &mut World,
     graph: &mut BindingGraph,
     scratch: &mut PropagateScratch,
     stats: &mut PropagateStats,
-    claimed: u32,
-    settled: u32,
+    marks: Marks,
+    guard: u32,
 ) {
+    let Marks { claimed, settled } = marks;
     loop {
         // Expand: every edge leaving a settled property of this wave.
         for i in 0..scratch.frontier.len() {
@@ -182,8 +231,14 @@ fn run_waves(
                     stats.cycles_cut += 1;
                     continue;
                 }
+                if guard != NONE && target.set_seq != NONE && target.set_seq > guard {
+                    continue; // the user changed it after this binding was made
+                }
                 target.mark = claimed;
                 stats.bindings_fired += 1;
+                if edge.sync_pending {
+                    graph.edges[this as usize].sync_pending = false;
+                }
                 let fire = Fire {
                     edge: this,
                     slot: edge.slot,
