@@ -538,3 +538,23 @@ fn a_user_change_newer_than_a_binding_beats_its_initial_sync() -> Result<(), Err
     assert_eq!((v(&engine, b), v(&engine, c)), (5, 5));
     Ok(())
 }
+
+#[test]
+fn racing_changes_across_lanes_resolve_newest_first_with_one_write_each() -> Result<(), Error> {
+    // x (set first) and y (set last) both reach z, through bindings held in
+    // different typed lanes; the wave that reaches z mixes both changes.
+    let mut engine = Engine::new();
+    let [x, y, a, b, c, z] = spawn_values(&mut engine, 6)[..] else { unreachable!() };
+    engine.bind_map(y, b, |v: &V| V(v.0 + 1000))?; // closure lane
+    engine.bind::<V>(y, a)?; // identity lane
+    engine.bind::<V>(x, c)?; // identity lane
+    engine.bind::<V>(b, z)?;
+    engine.bind::<V>(c, z)?;
+    engine.tick();
+    engine.set(x, V(1))?;
+    engine.set(y, V(2))?;
+    let stats = engine.tick();
+    assert_eq!(v(&engine, z), 1002, "y's change is newer");
+    assert_eq!(stats.properties_written, 4, "a, b, c and z, each once");
+    Ok(())
+}

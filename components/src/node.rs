@@ -34,33 +34,30 @@ pub struct PropertyNode {
     pub in_head: u32,
     /// Bumped each time the slot is freed, so stale references are detected.
     pub generation: u32,
-    /// Propagation mark: `epoch << 1` when claimed this tick, `| 1` when
-    /// settled (written or changed by the user) this tick.
-    pub mark: u32,
-    /// During a tick: the position, among the tick's pending changes, of the
-    /// newest user change to this property; [`NONE`] otherwise.
-    pub set_seq: u32,
+    /// The stamp of the newest change that claimed this property, shifted
+    /// left by one; the low bit is set once the value is final (written, or
+    /// set by the user). Stamps grow monotonically for the graph's lifetime,
+    /// so a newer change always compares greater and nothing needs clearing
+    /// between ticks.
+    pub mark: u64,
 }
 
 impl PropertyNode {
     /// A fresh node for `entity`'s property of interned type `ty`.
     pub fn new(entity: Entity, ty: u32, generation: u32) -> Self {
-        Self {
-            entity,
-            ty,
-            next_of_entity: NONE,
-            out_head: NONE,
-            in_head: NONE,
-            generation,
-            mark: 0,
-            set_seq: NONE,
-        }
+        Self { entity, ty, next_of_entity: NONE, out_head: NONE, in_head: NONE, generation, mark: 0 }
     }
 
     /// Whether this slot holds a live node.
     #[inline]
     pub fn is_live(&self) -> bool {
         self.ty != NONE
+    }
+
+    /// The stamp of the change that last claimed the node.
+    #[inline]
+    pub fn stamp(&self) -> u64 {
+        self.mark >> 1
     }
 
     /// Whether no edge touches the node any more.

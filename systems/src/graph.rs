@@ -11,24 +11,32 @@ use tracing::warn;
 use crate::lane::{Lane, MapLane};
 use crate::types::PropertyTypes;
 
-/// The node marks of one propagation epoch.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Marks {
-    /// Reserved by an edge that is about to compute it.
-    pub(crate) claimed: u32,
-    /// Written, or changed by the user: final for this epoch.
-    pub(crate) settled: u32,
+/// The mark of a property claimed by the change with `stamp`.
+#[inline]
+pub(crate) const fn claimed(stamp: u64) -> u64 {
+    stamp << 1
+}
+
+/// The mark of a property whose value the change with `stamp` made final.
+#[inline]
+pub(crate) const fn settled(stamp: u64) -> u64 {
+    (stamp << 1) | 1
 }
 
 /// A change waiting for the next propagation, in the order it was made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Origin {
     /// A bound property was changed by the user.
+    ///
+    /// Recorded by entity and type, without touching the graph: the node is
+    /// looked up when the tick starts, in one tight loop.
     Property {
-        /// The node index.
-        node: u32,
-        /// The node's generation when the change was recorded.
-        generation: u32,
+        /// The entity whose property changed.
+        entity: Entity,
+        /// The interned property type.
+        ty: u32,
+        /// The change's stamp.
+        stamp: u64,
     },
     /// A binding was created and owes its target the initial sync.
     Edge {
@@ -36,6 +44,8 @@ pub enum Origin {
         edge: u32,
         /// The edge's generation when the binding was created.
         generation: u32,
+        /// The change's stamp.
+        stamp: u64,
     },
 }
 
@@ -63,7 +73,8 @@ pub struct BindingGraph {
     bindings: usize,
     live_nodes: usize,
     pub(crate) pending: Vec<Origin>,
-    pub(crate) epoch: u32,
+    /// The last stamp handed out; every recorded change takes the next one.
+    stamp: u64,
 }
 
 impl Default for BindingGraph {
@@ -98,7 +109,7 @@ impl BindingGraph {
             bindings: 0,
             live_nodes: 0,
             pending: Vec::new(),
-            epoch: 0,
+            stamp: 0,
         }
     }
 
@@ -147,18 +158,27 @@ impl BindingGraph {
         None
     }
 
-    /// Records that `entity`'s property `T` changed, if it is bound. Returns
-    /// whether anything was recorded.
+    /// Records that `entity`'s property `T` changed. Returns whether anything
+    /// was recorded: nothing is when no binding of type `T` was ever made.
+    ///
+    /// The graph itself is not touched here (a set is on the caller's hot
+    /// path); the tick resolves recorded changes to nodes in one batch.
     #[inline]
     pub fn mark_changed<T: 'static>(&mut self, entity: Entity) -> bool {
-        match self.node_of::<T>(entity) {
-            Some(node) => {
-                let generation = self.nodes[node as usize].generation;
-                self.pending.push(Origin::Property { node, generation });
+        match self.types.get::<T>() {
+            Some(ty) => {
+                let stamp = self.next_stamp();
+                self.pending.push(Origin::Property { entity, ty, stamp });
                 true
             }
             None => false,
         }
+    }
+
+    /// The node of `entity`'s property of interned type `ty`.
+    #[inline]
+    pub(crate) fn resolve(&self, entity: Entity, ty: u32) -> Option<u32> {
+        self.node_of_type(entity, ty)
     }
 
     /// Whether `id` names a live binding.
@@ -208,7 +228,8 @@ impl BindingGraph {
         }
         if enabled {
             self.edges[id.index() as usize].sync_pending = true;
-            self.pending.push(Origin::Edge { edge: id.index(), generation: id.generation() });
+            let stamp = self.next_stamp();
+            self.pending.push(Origin::Edge { edge: id.index(), generation: id.generation(), stamp });
         }
         true
     }
@@ -229,7 +250,8 @@ impl BindingGraph {
         let e = self.add_edge(s, t, lane, slot, EdgeKind::Forward);
         self.bindings += 1;
         let generation = self.edges[e as usize].generation;
-        self.pending.push(Origin::Edge { edge: e, generation });
+        let stamp = self.next_stamp();
+        self.pending.push(Origin::Edge { edge: e, generation, stamp });
         BindingId::new(e, generation)
     }
 
@@ -492,17 +514,11 @@ impl BindingGraph {
         self.live_nodes -= 1;
     }
 
-    /// Starts a new propagation epoch and returns its marks.
-    pub(crate) fn next_epoch(&mut self) -> Marks {
-        self.epoch += 1;
-        if self.epoch >= 1 << 31 {
-            // Marks are `epoch << 1 | bit`; on wrap-around clear them all once.
-            for node in &mut self.nodes {
-                node.mark = 0;
-            }
-            self.epoch = 1;
-        }
-        Marks { claimed: self.epoch << 1, settled: (self.epoch << 1) | 1 }
+    /// Hands out the next change stamp.
+    #[inline]
+    fn next_stamp(&mut self) -> u64 {
+        self.stamp += 1;
+        self.stamp
     }
 
     /// Checks every internal invariant; used by tests and fuzzing. Returns a

@@ -2,28 +2,25 @@
 //!
 //! # The rules
 //!
-//! One call settles the graph. It works through the changes recorded since
-//! the last call (user changes and the initial syncs owed by new or resumed
-//! bindings) in two phases:
+//! Every change the engine records — a user's `set` of a bound property, a
+//! new (or resumed) binding's initial sync — takes a **stamp**: its place in
+//! the order changes were made. One call settles the graph:
 //!
-//! 1. **Initial syncs, oldest binding first.** Each new binding copies its
-//!    source into its target (through its transform) and the new value flows
-//!    on breadth-first. A later sync may rewrite what an earlier one wrote, so
-//!    bindings created in any order (a chain built back to front, say) end up
-//!    consistent. A sync is skipped if its edge already fired during an
-//!    earlier sync, and it never overwrites a property the user changed
-//!    *after* the binding was made.
-//! 2. **User changes, newest first.** Each change propagates breadth-first
-//!    through every binding it reaches before the next, older change starts.
-//!    **Each property is written at most once in this phase**: a property a
-//!    newer change already settled is not written again, so two-way pairs
-//!    never ping-pong, the end set last wins, and of several bindings writing
-//!    one property the one carrying the newest change wins. Within one
-//!    change, the nearest binding wins, and among bindings leaving one
-//!    property the newest binding fires first.
-//!
-//! Throughout:
-//!
+//! - **The newest change wins.** A property takes the value of the newest
+//!   change that reaches it. A change never overwrites a property claimed by
+//!   a newer one, so a user's value set after a binding was made survives
+//!   that binding's initial sync, the end of a two-way pair set last wins and
+//!   flows to the other end, and of several bindings writing one property the
+//!   one carrying the newest change wins. Within one change the nearest
+//!   binding wins, and among the bindings leaving one property the newest
+//!   fires first.
+//! - **Each change writes a property at most once**, so two-way pairs never
+//!   ping-pong. Only when two changes of the same tick race to one property
+//!   can it be written twice (the older value first, then the newer).
+//! - **Initial syncs run first, oldest binding first**, each carrying its new
+//!   value onward, so bindings created in any order (a chain built back to
+//!   front, say) are consistent after one tick. Then all user changes
+//!   propagate together, breadth-first, newest first.
 //! - **Equality-gated.** A target whose computed value equals its current
 //!   value is not written and propagates nothing further.
 //! - **Cycles terminate.** An edge that reaches a property already claimed by
@@ -35,12 +32,14 @@
 //! Propagation is an explicit worklist (no recursion), so a chain of any
 //! length settles in one call without growing the stack. Its cost is
 //! proportional to the edges actually reached; an idle call returns at once.
+//! All the changes of a tick advance together, wave by wave, so each wave is
+//! one typed batch per lane whose memory accesses the processor can overlap.
 
 use bindery_components::{EdgeKind, NONE};
 use hecs::World;
 use tracing::{debug_span, warn};
 
-use crate::graph::{BindingGraph, Marks, Origin};
+use crate::graph::{BindingGraph, Origin, claimed, settled};
 use crate::lane::{Fire, LaneOutput};
 
 /// What one [`propagate`] call did.
@@ -54,22 +53,35 @@ pub struct PropagateStats {
     pub bindings_fired: usize,
     /// Targets whose value actually changed.
     pub properties_written: usize,
-    /// Edges not followed because their target was already claimed.
+    /// Edges not followed because the same change had already claimed their
+    /// target.
     pub cycles_cut: usize,
     /// Bindings removed because an endpoint had vanished behind the engine's
     /// back (entity despawned or component removed through the world).
     pub bindings_repaired: usize,
 }
 
+/// A settled property whose out-edges are to be expanded: `(node, the edge
+/// that wrote it or NONE, the stamp of the change it carries)`.
+type Wave = Vec<(u32, u32, u64)>;
+
 /// Reusable buffers for [`propagate`], so a warmed-up tick allocates nothing.
 #[derive(Default, Debug)]
 pub struct PropagateScratch {
     origins: Vec<Origin>,
-    frontier: Vec<(u32, u32)>,
+    frontier: Wave,
     batches: Vec<Vec<Fire>>,
     touched: Vec<u32>,
     out: LaneOutput,
     broken: Vec<u32>,
+    /// Targets of this wave that already changed earlier in the tick: they
+    /// are expanded even if their fire computes an equal value, so the
+    /// earlier change still reaches their dependents.
+    recheck: Vec<(u32, u32)>,
+    /// The oldest stamp of the tick: marks below it are from earlier ticks.
+    floor: u64,
+    /// The tick's user changes resolved to nodes, oldest first.
+    seeds: Vec<(u32, u64)>,
 }
 
 /// Propagates every pending change of `graph` through `world` until the graph
@@ -109,76 +121,69 @@ pub fn propagate(
         scratch.batches.resize_with(graph.lanes.len(), Vec::new);
     }
     std::mem::swap(&mut scratch.origins, &mut graph.pending);
+    scratch.floor = match scratch.origins[0] {
+        Origin::Property { stamp, .. } | Origin::Edge { stamp, .. } => stamp,
+    };
 
-    // Note, on each property, its newest user change of this tick.
-    let mut syncs = 0;
-    for (seq, origin) in scratch.origins.iter().enumerate() {
-        match *origin {
-            Origin::Property { node, generation } => {
-                let n = &mut graph.nodes[node as usize];
-                if n.is_live() && n.generation == generation {
-                    n.set_seq = seq as u32;
-                }
+    // Resolve user changes to nodes and claim each for its newest change:
+    // the user's value is final against anything older. (Unbound properties
+    // and despawned entities resolve to nothing.)
+    for origin in &scratch.origins {
+        if let Origin::Property { entity, ty, stamp } = *origin {
+            if let Some(node) = graph.resolve(entity, ty) {
+                graph.nodes[node as usize].mark = settled(stamp);
+                scratch.seeds.push((node, stamp));
             }
-            Origin::Edge { .. } => syncs += 1,
         }
     }
 
-    // Phase 1: initial syncs, oldest first, each with claims of its own.
-    if syncs > 0 {
-        for seq in 0..scratch.origins.len() {
-            let Origin::Edge { edge, generation } = scratch.origins[seq] else {
-                continue;
-            };
-            let e = graph.edges[edge as usize];
-            if !e.is_live() || e.generation != generation || !e.enabled || !e.sync_pending {
-                continue; // removed, paused, or already fired by an earlier sync
-            }
-            graph.edges[edge as usize].sync_pending = false;
-            let seq = seq as u32;
-            let target_set = graph.nodes[e.target as usize].set_seq;
-            if target_set != NONE && target_set > seq {
-                stats.changes_superseded += 1;
-                continue;
-            }
-            let marks = graph.next_epoch();
-            graph.nodes[e.source as usize].mark = marks.settled;
-            graph.nodes[e.target as usize].mark = marks.claimed;
-            stats.changes_applied += 1;
-            stats.bindings_fired += 1;
-            let fire = Fire {
-                edge,
-                slot: e.slot,
-                target_node: e.target,
-                source: graph.nodes[e.source as usize].entity,
-                target: graph.nodes[e.target as usize].entity,
-            };
-            enqueue(scratch, e.lane, fire);
-            run_waves(world, graph, scratch, &mut stats, marks, seq);
+    // Initial syncs, oldest first, one at a time: each reads a source that
+    // every older sync has already settled.
+    for i in 0..scratch.origins.len() {
+        let Origin::Edge { edge, generation, stamp } = scratch.origins[i] else {
+            continue;
+        };
+        let e = graph.edges[edge as usize];
+        if !e.is_live() || e.generation != generation || !e.enabled || !e.sync_pending {
+            continue; // removed, paused, or already fired by an earlier sync
         }
+        graph.edges[edge as usize].sync_pending = false;
+        if graph.nodes[e.target as usize].stamp() >= stamp {
+            stats.changes_superseded += 1; // the user changed it after the bind
+            continue;
+        }
+        stats.changes_applied += 1;
+        stats.bindings_fired += 1;
+        graph.nodes[e.target as usize].mark = claimed(stamp);
+        // The sync's source is its origin: nothing it sets off may write it
+        // back. Its own mark is restored afterwards, so older changes of
+        // this tick still reach it.
+        let source_mark = std::mem::replace(&mut graph.nodes[e.source as usize].mark, settled(stamp));
+        let fire = Fire {
+            edge,
+            slot: e.slot,
+            target_node: e.target,
+            source: graph.nodes[e.source as usize].entity,
+            target: graph.nodes[e.target as usize].entity,
+        };
+        enqueue(scratch, e.lane, fire);
+        run_waves(world, graph, scratch, &mut stats);
+        graph.nodes[e.source as usize].mark = source_mark;
     }
 
-    // Phase 2: user changes, newest first, sharing one set of claims.
-    if syncs < scratch.origins.len() {
-        let marks = graph.next_epoch();
-        for i in (0..scratch.origins.len()).rev() {
-            let Origin::Property { node, generation } = scratch.origins[i] else {
-                continue;
-            };
-            let n = &mut graph.nodes[node as usize];
-            if !n.is_live() || n.generation != generation {
+    // User changes, all together, newest first.
+    if !scratch.seeds.is_empty() {
+        for &(node, stamp) in scratch.seeds.iter().rev() {
+            let n = &graph.nodes[node as usize];
+            if n.mark != settled(stamp) {
+                stats.changes_superseded += 1; // a newer change claimed it
                 continue;
             }
-            n.set_seq = NONE;
-            if n.mark == marks.settled {
-                stats.changes_superseded += 1;
-                continue;
-            }
-            n.mark = marks.settled;
             stats.changes_applied += 1;
-            scratch.frontier.push((node, NONE));
-            run_waves(world, graph, scratch, &mut stats, marks, NONE);
+            scratch.frontier.push((node, NONE, stamp));
         }
+        scratch.seeds.clear();
+        run_waves(world, graph, scratch, &mut stats);
     }
     scratch.origins.clear();
 
@@ -186,6 +191,26 @@ pub fn propagate(
         repair(world, graph, scratch, &mut stats);
     }
     stats
+}
+
+/// Waves at least this large get a [`warm_up`] pass.
+const WARM_UP_MIN: usize = 64;
+
+/// Touches, for every property of a large wave, its first out-edge and that
+/// edge's target, in a loop whose iterations do not depend on each other, so
+/// the processor overlaps the cache misses instead of taking them one by one
+/// in the (much longer) expansion loop. Stable Rust has no safe prefetch
+/// instruction; plain loads folded into a `black_box`ed sink do the same job.
+fn warm_up(graph: &BindingGraph, wave: &[(u32, u32, u64)]) {
+    let mut sink = 0u64;
+    for &(node, _, _) in wave {
+        let e = graph.nodes[node as usize].out_head;
+        if e != NONE {
+            let target = graph.edges[e as usize].target;
+            sink ^= graph.nodes[target as usize].mark;
+        }
+    }
+    std::hint::black_box(sink);
 }
 
 #[inline]
@@ -198,27 +223,33 @@ fn enqueue(scratch: &mut PropagateScratch, lane: u32, fire: Fire) {
 }
 
 /// Breadth-first from the current frontier (and any fires already queued)
-/// until nothing changes.
-///
-/// `guard` is the position of the sync being propagated (phase 1): a property
-/// the user changed after that binding was made is left alone. `NONE` in
-/// phase 2.
+/// until nothing changes. The frontier is kept newest change first, so within
+/// a wave a newer change claims a property before an older one can.
 fn run_waves(
     world: &mut World,
     graph: &mut BindingGraph,
     scratch: &mut PropagateScratch,
     stats: &mut PropagateStats,
-    marks: Marks,
-    guard: u32,
 ) {
-    let Marks { claimed, settled } = marks;
     loop {
-        // Expand: every edge leaving a settled property of this wave.
+        if scratch.frontier.len() >= WARM_UP_MIN {
+            warm_up(graph, &scratch.frontier);
+        }
+        // Expand: every edge leaving a property settled in the last wave.
         for i in 0..scratch.frontier.len() {
-            let (node, via) = scratch.frontier[i];
+            let (node, via, stamp) = scratch.frontier[i];
+            let n = &graph.nodes[node as usize];
+            if n.mark != settled(stamp) {
+                // Overtaken by a newer change since it was queued.
+                if via == NONE {
+                    stats.changes_applied -= 1;
+                    stats.changes_superseded += 1;
+                }
+                continue;
+            }
+            let source = n.entity;
             let back = if via == NONE { NONE } else { graph.edges[via as usize].twin };
-            let source = graph.nodes[node as usize].entity;
-            let mut e = graph.nodes[node as usize].out_head;
+            let mut e = n.out_head;
             while e != NONE {
                 let edge = graph.edges[e as usize];
                 let this = e;
@@ -227,14 +258,17 @@ fn run_waves(
                     continue;
                 }
                 let target = &mut graph.nodes[edge.target as usize];
-                if target.mark == claimed || target.mark == settled {
-                    stats.cycles_cut += 1;
-                    continue;
+                let owner = target.stamp();
+                if owner >= stamp {
+                    if owner == stamp {
+                        stats.cycles_cut += 1;
+                    }
+                    continue; // claimed by this change already, or by a newer one
                 }
-                if guard != NONE && target.set_seq != NONE && target.set_seq > guard {
-                    continue; // the user changed it after this binding was made
+                if target.mark & 1 == 1 && owner >= scratch.floor {
+                    scratch.recheck.push((edge.target, this));
                 }
-                target.mark = claimed;
+                target.mark = claimed(stamp);
                 stats.bindings_fired += 1;
                 if edge.sync_pending {
                     graph.edges[this as usize].sync_pending = false;
@@ -262,11 +296,27 @@ fn run_waves(
         scratch.touched.clear();
         scratch.broken.append(&mut scratch.out.broken);
         // Settle what was written; it is the next wave's frontier.
-        for &(node, _) in &scratch.out.written {
-            graph.nodes[node as usize].mark = settled;
-        }
         stats.properties_written += scratch.out.written.len();
-        std::mem::swap(&mut scratch.frontier, &mut scratch.out.written);
+        for &(node, via) in &scratch.out.written {
+            let n = &mut graph.nodes[node as usize];
+            n.mark |= 1;
+            scratch.frontier.push((node, via, n.stamp()));
+        }
+        scratch.out.written.clear();
+        for &(node, via) in &scratch.recheck {
+            let n = &mut graph.nodes[node as usize];
+            if n.mark & 1 == 0 {
+                // Computed equal to a value it took earlier this tick: that
+                // value still has to reach its dependents.
+                n.mark |= 1;
+                scratch.frontier.push((node, via, n.stamp()));
+            }
+        }
+        scratch.recheck.clear();
+        // Batches of several lanes interleave changes; restore newest-first.
+        if !scratch.frontier.is_sorted_by(|a, b| a.2 >= b.2) {
+            scratch.frontier.sort_by_key(|entry| std::cmp::Reverse(entry.2));
+        }
     }
 }
 
