@@ -5,9 +5,39 @@ use std::fmt;
 
 use bindery_components::{BindingId, BindingInfo, Property};
 use bindery_systems::{BindingGraph, BindingsOf, PropagateScratch};
+use crossbeam_channel::{Receiver, Sender};
 use hecs::{DynamicBundle, Entity, World};
 
 use crate::Error;
+use crate::handle::{Command, Handle};
+use crate::observe::Observers;
+
+/// Marks an entity reserved for [`Handle::spawn`] but not spawned yet.
+pub(crate) struct Pooled;
+
+/// The command queue and the pool of entity ids for handles.
+pub(crate) struct Commands {
+    pub(crate) tx: Sender<Command>,
+    pub(crate) rx: Receiver<Command>,
+    pub(crate) pool_tx: Sender<Entity>,
+    pub(crate) pool_rx: Receiver<Entity>,
+    /// Entities marked [`Pooled`]: in the pool, or handed out to a handle
+    /// whose spawn command has not been applied yet.
+    pub(crate) pooled: usize,
+    /// How many ids the pool is refilled to; 0 until the first handle.
+    pub(crate) pool_target: usize,
+}
+
+impl Commands {
+    fn new(capacity: Option<usize>) -> Self {
+        let (tx, rx) = match capacity {
+            Some(n) => crossbeam_channel::bounded(n),
+            None => crossbeam_channel::unbounded(),
+        };
+        let (pool_tx, pool_rx) = crossbeam_channel::unbounded();
+        Self { tx, rx, pool_tx, pool_rx, pooled: 0, pool_target: 0 }
+    }
+}
 
 /// The binding engine: a hecs [`World`] whose components are bindable
 /// properties, the bindings between them, and the tick that propagates
@@ -57,6 +87,8 @@ pub struct Engine {
     pub(crate) graph: BindingGraph,
     pub(crate) scratch: PropagateScratch,
     pub(crate) ticks: u64,
+    pub(crate) commands: Commands,
+    pub(crate) observers: Observers,
 }
 
 impl Default for Engine {
@@ -76,13 +108,103 @@ impl fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// An empty engine.
+    /// An empty engine. Its command queue for [`Handle`]s is unbounded.
     pub fn new() -> Self {
+        Self::build(None)
+    }
+
+    /// An empty engine whose command queue holds at most `capacity` commands.
+    ///
+    /// The trade-off: an unbounded queue never makes a sender wait, but a
+    /// producer that outruns the ticks grows it without limit; a bounded queue
+    /// caps that memory, and then [`Handle`] calls block while it is full
+    /// (their `try_*` forms return [`Error::Full`] instead). Never block on a
+    /// full queue from the thread that ticks the engine.
+    ///
+    /// # Panics
+    /// If `capacity` is 0 (a zero-capacity channel could never be drained by
+    /// `tick`).
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Score(u32);
+    /// let mut engine = bindery::Engine::with_capacity(1);
+    /// let e = engine.spawn((Score(0),));
+    /// let handle = engine.handle();
+    /// handle.try_set(e, Score(1))?;
+    /// assert_eq!(handle.try_set(e, Score(2)), Err(bindery::Error::Full));
+    /// engine.tick();
+    /// assert_eq!(engine.get::<Score>(e)?, Score(1));
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn with_capacity(capacity: usize) -> Self {
+        assert!(capacity > 0, "a command queue needs room for at least one command");
+        Self::build(Some(capacity))
+    }
+
+    fn build(capacity: Option<usize>) -> Self {
         Self {
             world: World::new(),
             graph: BindingGraph::new(),
             scratch: PropagateScratch::default(),
             ticks: 0,
+            commands: Commands::new(capacity),
+            observers: Observers::default(),
+        }
+    }
+
+    /// A [`Handle`] through which other threads queue commands for this
+    /// engine. Clone it freely.
+    pub fn handle(&mut self) -> Handle {
+        if self.commands.pool_target == 0 {
+            self.commands.pool_target = 64;
+            self.refill_pool();
+        }
+        Handle::new(self.commands.tx.clone(), self.commands.pool_rx.clone())
+    }
+
+    /// Tops the pool of entity ids for [`Handle::spawn`] up, growing it when
+    /// handles drained it since the last refill.
+    pub(crate) fn refill_pool(&mut self) {
+        let c = &mut self.commands;
+        if c.pool_target == 0 {
+            return;
+        }
+        let available = c.pool_rx.len();
+        if available < c.pool_target / 4 {
+            c.pool_target = (c.pool_target * 2).min(1 << 20);
+        }
+        for _ in available..c.pool_target {
+            let entity = self.world.spawn((Pooled,));
+            // Cannot fail: the engine holds a receiver.
+            let _ = self.commands.pool_tx.send(entity);
+            self.commands.pooled += 1;
+        }
+    }
+
+    /// Turns a pooled entity handed out by [`Handle::spawn`] into a real one.
+    pub(crate) fn adopt(&mut self, entity: Entity, bundle: impl DynamicBundle) -> Result<(), Error> {
+        if self.world.remove_one::<Pooled>(entity).is_err() {
+            return Err(Error::NoSuchEntity(entity));
+        }
+        self.commands.pooled -= 1;
+        self.world.insert(entity, bundle).map_err(|_| Error::NoSuchEntity(entity))
+    }
+
+    fn is_pooled(&self, entity: Entity) -> bool {
+        self.commands.pooled > 0 && self.world.satisfies::<&Pooled>(entity)
+    }
+
+    /// The error for a query that found the entity without component `T`:
+    /// a pooled entity does not exist yet.
+    fn unsatisfied<T>(&self, entity: Entity) -> Error {
+        if self.is_pooled(entity) { Error::NoSuchEntity(entity) } else { Error::missing::<T>(entity) }
+    }
+
+    fn query_error<T>(&self, entity: Entity, error: hecs::QueryOneError) -> Error {
+        match error {
+            hecs::QueryOneError::NoSuchEntity => Error::NoSuchEntity(entity),
+            hecs::QueryOneError::Unsatisfied => self.unsatisfied::<T>(entity),
         }
     }
 
@@ -122,6 +244,10 @@ impl Engine {
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn despawn(&mut self, entity: Entity) -> Result<(), Error> {
+        if self.is_pooled(entity) {
+            return Err(Error::NoSuchEntity(entity));
+        }
+        self.observers.forget(entity);
         bindery_systems::despawn(&mut self.world, &mut self.graph, entity)
             .map(|_| ())
             .map_err(|_| Error::NoSuchEntity(entity))
@@ -129,13 +255,14 @@ impl Engine {
 
     /// Whether `entity` is alive.
     pub fn is_alive(&self, entity: Entity) -> bool {
-        self.world.contains(entity)
+        self.world.contains(entity) && !self.is_pooled(entity)
     }
 
-    /// Live entities. Binding bookkeeping is not stored as entities, so this
-    /// is exactly the entities spawned and not yet despawned.
+    /// Live entities: exactly the entities spawned and not yet despawned.
+    /// Binding bookkeeping is not stored as entities, and the ids pooled for
+    /// [`Handle::spawn`] are not counted until their spawn is applied.
     pub fn entity_count(&self) -> usize {
-        self.world.len() as usize
+        self.world.len() as usize - self.commands.pooled
     }
 
     /// Live bindings; a two-way binding counts once.
@@ -170,8 +297,10 @@ impl Engine {
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn set<T: Property>(&mut self, entity: Entity, value: T) -> Result<(), Error> {
-        let current =
-            self.world.query_one_mut::<&mut T>(entity).map_err(|e| Error::from_query::<T>(entity, e))?;
+        let current = match self.world.query_one_mut::<&mut T>(entity) {
+            Ok(current) => current,
+            Err(e) => return Err(self.query_error::<T>(entity, e)),
+        };
         if *current != value {
             *current = value;
             self.graph.mark_changed::<T>(entity);
@@ -204,6 +333,9 @@ impl Engine {
                 Ok(())
             }
             Err(hecs::QueryOneError::Unsatisfied) => {
+                if self.is_pooled(entity) {
+                    return Err(Error::NoSuchEntity(entity));
+                }
                 self.world.insert_one(entity, value).map_err(|_| Error::NoSuchEntity(entity))
             }
             Err(hecs::QueryOneError::NoSuchEntity) => Err(Error::NoSuchEntity(entity)),
@@ -228,8 +360,10 @@ impl Engine {
     /// ```
     pub fn modify<T: Property>(&mut self, entity: Entity, f: impl FnOnce(&mut T)) -> Result<(), Error> {
         let bound = self.graph.node_of::<T>(entity).is_some();
-        let current =
-            self.world.query_one_mut::<&mut T>(entity).map_err(|e| Error::from_query::<T>(entity, e))?;
+        let current = match self.world.query_one_mut::<&mut T>(entity) {
+            Ok(current) => current,
+            Err(e) => return Err(self.query_error::<T>(entity, e)),
+        };
         if bound {
             // Only a bound property needs the copy that tells whether it changed.
             let before = current.clone();
@@ -262,7 +396,7 @@ impl Engine {
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn remove<T: Property>(&mut self, entity: Entity) -> Result<T, Error> {
-        self.check_property::<T>(entity)?;
+        self.check_component::<T>(entity)?;
         self.graph.unlink_property::<T>(entity);
         self.world.remove_one::<T>(entity).map_err(|e| Error::from_component::<T>(entity, e))
     }
@@ -544,26 +678,26 @@ impl Engine {
         self.graph.pending_count()
     }
 
-    fn check_property<T: 'static + Send + Sync>(&self, entity: Entity) -> Result<(), Error> {
+    pub(crate) fn check_component<T: 'static + Send + Sync>(&self, entity: Entity) -> Result<(), Error> {
         match self.world.entity(entity) {
             Err(_) => Err(Error::NoSuchEntity(entity)),
             Ok(e) if e.has::<T>() => Ok(()),
-            Ok(_) => Err(Error::missing::<T>(entity)),
+            Ok(_) => Err(self.unsatisfied::<T>(entity)),
         }
     }
 
     fn check_binding<S: Property, T: Property>(&self, source: Entity, target: Entity) -> Result<(), Error> {
-        if !self.world.contains(source) {
+        if !self.is_alive(source) {
             return Err(Error::NoSuchEntity(source));
         }
-        if !self.world.contains(target) {
+        if !self.is_alive(target) {
             return Err(Error::NoSuchEntity(target));
         }
         if source == target && TypeId::of::<S>() == TypeId::of::<T>() {
             return Err(Error::SelfBinding);
         }
-        self.check_property::<S>(source)?;
-        self.check_property::<T>(target)
+        self.check_component::<S>(source)?;
+        self.check_component::<T>(target)
     }
 
     /// Checks the binding graph's internal invariants (every edge's endpoints

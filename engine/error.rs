@@ -5,6 +5,8 @@ use std::fmt;
 use bindery_components::BindingId;
 use hecs::Entity;
 
+use crate::ObserverId;
+
 /// Why a call failed. A failed call changes nothing.
 ///
 /// # Example
@@ -37,18 +39,19 @@ pub enum Error {
     /// The binding was removed (unbound, or an endpoint was despawned) or
     /// never existed.
     NoSuchBinding(BindingId),
+    /// The engine behind a [`Handle`](crate::Handle) was dropped.
+    EngineGone,
+    /// The change callback or subscription was removed already, or went with
+    /// its entity.
+    NoSuchObserver(ObserverId),
+    /// A bounded command queue is full (from a [`Handle`](crate::Handle)'s
+    /// `try_*` calls).
+    Full,
 }
 
 impl Error {
     pub(crate) fn missing<T>(entity: Entity) -> Self {
         Error::MissingComponent { entity, component: std::any::type_name::<T>() }
-    }
-
-    pub(crate) fn from_query<T>(entity: Entity, error: hecs::QueryOneError) -> Self {
-        match error {
-            hecs::QueryOneError::NoSuchEntity => Error::NoSuchEntity(entity),
-            hecs::QueryOneError::Unsatisfied => Error::missing::<T>(entity),
-        }
     }
 
     pub(crate) fn from_component<T>(entity: Entity, error: hecs::ComponentError) -> Self {
@@ -72,6 +75,11 @@ impl fmt::Display for Error {
             Error::NoSuchBinding(id) => {
                 write!(f, "{id} does not exist (unbound, or an endpoint was despawned)")
             }
+            Error::EngineGone => f.write_str("the engine was dropped"),
+            Error::NoSuchObserver(id) => {
+                write!(f, "{id} does not exist (removed, or its entity was despawned)")
+            }
+            Error::Full => f.write_str("the command queue is full"),
         }
     }
 }

@@ -9,12 +9,17 @@
 
 mod engine;
 mod error;
+mod handle;
+mod observe;
 mod stats;
 mod tick;
 
 pub use bindery_components::{BindingId, BindingInfo, Property};
 pub use bindery_systems::BindingsOf;
+pub use crossbeam_channel::{self, Receiver};
 pub use engine::Engine;
 pub use error::Error;
+pub use handle::{Handle, Receipt};
 pub use hecs::{self, Entity};
+pub use observe::ObserverId;
 pub use stats::TickStats;

@@ -44,6 +44,14 @@ pub struct TickStats {
     /// Bindings removed because an endpoint vanished behind the engine's back
     /// (an entity despawned, or a component removed, through the world).
     pub bindings_repaired: usize,
+    /// Commands from [`Handle`](crate::Handle)s applied at the start of the
+    /// tick (including rejected ones).
+    pub commands_applied: usize,
+    /// Commands that failed when applied (a despawned entity, a missing
+    /// component...); each is also logged with `warn!`.
+    pub commands_rejected: usize,
+    /// Change callbacks and subscriptions called after propagation.
+    pub observers_notified: usize,
     /// Wall-clock time the tick took.
     pub duration: Duration,
 }

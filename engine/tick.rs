@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use bindery_systems::propagate;
-use tracing::{debug, debug_span};
+use tracing::{debug, debug_span, warn};
 
 use crate::{Engine, TickStats};
 
@@ -42,7 +42,9 @@ impl Engine {
         let start = Instant::now();
         self.ticks += 1;
         let _span = debug_span!("tick", n = self.ticks).entered();
+        let (commands_applied, commands_rejected) = self.apply_commands();
         let p = propagate(&mut self.world, &mut self.graph, &mut self.scratch);
+        let observers_notified = self.notify_observers();
         let stats = TickStats {
             tick: self.ticks,
             changes_applied: p.changes_applied,
@@ -51,9 +53,12 @@ impl Engine {
             properties_written: p.properties_written,
             cycles_cut: p.cycles_cut,
             bindings_repaired: p.bindings_repaired,
+            commands_applied,
+            commands_rejected,
+            observers_notified,
             duration: start.elapsed(),
         };
-        if stats.changes_applied + stats.changes_superseded + stats.bindings_repaired > 0 {
+        if stats.changes_applied + stats.changes_superseded + stats.bindings_repaired + commands_applied > 0 {
             debug!(
                 changes = stats.changes_applied,
                 superseded = stats.changes_superseded,
@@ -61,10 +66,34 @@ impl Engine {
                 written = stats.properties_written,
                 cut = stats.cycles_cut,
                 repaired = stats.bindings_repaired,
+                commands = commands_applied,
+                rejected = commands_rejected,
                 duration = ?stats.duration,
                 "tick settled"
             );
         }
         stats
+    }
+
+    /// Applies the commands queued by handles before this tick began (those
+    /// sent while applying wait for the next tick), then refills the entity
+    /// pool. Returns `(applied, rejected)`.
+    fn apply_commands(&mut self) -> (usize, usize) {
+        let queued = self.commands.rx.len();
+        if queued == 0 {
+            return (0, 0);
+        }
+        let _span = debug_span!("commands", queued).entered();
+        let (mut applied, mut rejected) = (0, 0);
+        while applied < queued {
+            let Ok(command) = self.commands.rx.try_recv() else { break };
+            applied += 1;
+            if let Err(error) = command(self) {
+                rejected += 1;
+                warn!(%error, "command rejected");
+            }
+        }
+        self.refill_pool();
+        (applied, rejected)
     }
 }

@@ -73,6 +73,8 @@ pub struct BindingGraph {
     bindings: usize,
     live_nodes: usize,
     pub(crate) pending: Vec<Origin>,
+    /// Whether propagation reports every changed property (for observers).
+    pub(crate) track_changes: bool,
     /// The last stamp handed out; every recorded change takes the next one.
     stamp: u64,
 }
@@ -109,6 +111,7 @@ impl BindingGraph {
             bindings: 0,
             live_nodes: 0,
             pending: Vec::new(),
+            track_changes: false,
             stamp: 0,
         }
     }
@@ -132,6 +135,20 @@ impl BindingGraph {
     /// number of live edges; drop checks compare the two.
     pub fn transform_count(&self) -> usize {
         self.lanes.iter().map(|lane| lane.len()).sum()
+    }
+
+    /// Interns property type `T` so that changes to it are recorded (even on
+    /// properties no binding touches) and returns its index.
+    pub fn watch_type<T: 'static>(&mut self) -> u32 {
+        self.types.intern::<T>()
+    }
+
+    /// Turns change reporting on or off: when on, [`propagate`](crate::propagate)
+    /// lists every property that changed, bound or not, in
+    /// [`PropagateScratch::changed`](crate::PropagateScratch::changed). Off by
+    /// default, so ticks without observers pay nothing for it.
+    pub fn set_change_tracking(&mut self, on: bool) {
+        self.track_changes = on;
     }
 
     /// Changes waiting for the next propagation.

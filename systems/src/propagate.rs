@@ -36,7 +36,7 @@
 //! one typed batch per lane whose memory accesses the processor can overlap.
 
 use bindery_components::{EdgeKind, NONE};
-use hecs::World;
+use hecs::{Entity, World};
 use tracing::{debug_span, warn};
 
 use crate::graph::{BindingGraph, Origin, claimed, settled};
@@ -82,6 +82,19 @@ pub struct PropagateScratch {
     floor: u64,
     /// The tick's user changes resolved to nodes, oldest first.
     seeds: Vec<(u32, u64)>,
+    /// With change tracking on: every `(entity, property type)` that changed
+    /// in the last call, possibly repeated, in no particular order.
+    changed: Vec<(Entity, u32)>,
+}
+
+impl PropagateScratch {
+    /// With change tracking on ([`BindingGraph::set_change_tracking`]), every
+    /// `(entity, interned property type)` that changed during the last
+    /// [`propagate`] call, by the user or by a binding. May hold repeats and
+    /// entities despawned since; the caller drains it.
+    pub fn changed(&mut self) -> &mut Vec<(Entity, u32)> {
+        &mut self.changed
+    }
 }
 
 /// Propagates every pending change of `graph` through `world` until the graph
@@ -90,7 +103,7 @@ pub struct PropagateScratch {
 /// # Example
 /// ```
 /// use bindery_systems::{BindingGraph, PropagateScratch, propagate};
-/// use hecs::World;
+/// use hecs::{Entity, World};
 ///
 /// #[derive(Clone, Debug, PartialEq)]
 /// struct Celsius(f64);
@@ -130,6 +143,9 @@ pub fn propagate(
     // and despawned entities resolve to nothing.)
     for origin in &scratch.origins {
         if let Origin::Property { entity, ty, stamp } = *origin {
+            if graph.track_changes {
+                scratch.changed.push((entity, ty));
+            }
             if let Some(node) = graph.resolve(entity, ty) {
                 graph.nodes[node as usize].mark = settled(stamp);
                 scratch.seeds.push((node, stamp));
@@ -301,6 +317,9 @@ fn run_waves(
             let n = &mut graph.nodes[node as usize];
             n.mark |= 1;
             scratch.frontier.push((node, via, n.stamp()));
+            if graph.track_changes {
+                scratch.changed.push((n.entity, n.ty));
+            }
         }
         scratch.out.written.clear();
         for &(node, via) in &scratch.recheck {

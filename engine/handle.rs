@@ -1,0 +1,303 @@
+//! [`Handle`]: driving the engine from other threads.
+
+use std::fmt;
+
+use bindery_components::{BindingId, Property};
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+use hecs::{DynamicBundle, Entity};
+
+use crate::{Engine, Error};
+
+/// A queued command: runs on the engine at the start of the next tick.
+pub(crate) type Command = Box<dyn FnOnce(&mut Engine) -> Result<(), Error> + Send>;
+
+/// A cloneable, `Send + Sync` handle through which other threads drive an
+/// [`Engine`] without locking it.
+///
+/// Every call queues a command on a crossbeam channel; the engine applies all
+/// queued commands at the start of its next [`tick`](Engine::tick), in send
+/// order per handle clone, before propagation — so they propagate in that
+/// same tick. A command that fails when applied (a despawned entity, a
+/// missing component) never panics and never blocks the others: it is
+/// counted in [`TickStats::commands_rejected`](crate::TickStats) and logged
+/// with `warn!`.
+///
+/// Fire-and-forget calls (`set`, `insert`, `modify`, `despawn`, `unbind`)
+/// return as soon as the command is queued. To learn a command's outcome,
+/// use a call that returns a [`Receipt`] ([`bind`](Handle::bind) and friends,
+/// or [`request`](Handle::request) for anything else) and
+/// [`wait`](Receipt::wait) on it.
+///
+/// Once the engine is dropped, every call returns [`Error::EngineGone`].
+///
+/// # Example
+/// ```
+/// use bindery::Engine;
+///
+/// #[derive(Clone, Debug, PartialEq)]
+/// struct Score(u32);
+///
+/// let mut engine = Engine::new();
+/// let board = engine.spawn((Score(0),));
+/// let handle = engine.handle();
+///
+/// std::thread::spawn(move || {
+///     for points in 1..=10 {
+///         handle.set(board, Score(points)).unwrap();
+///     }
+/// })
+/// .join()
+/// .unwrap();
+///
+/// let stats = engine.tick();
+/// assert_eq!(stats.commands_applied, 10);
+/// assert_eq!(engine.get::<Score>(board)?, Score(10));
+/// # Ok::<(), bindery::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    commands: Sender<Command>,
+    pool: Receiver<Entity>,
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle").field("queued", &self.commands.len()).finish_non_exhaustive()
+    }
+}
+
+/// The outcome of a queued command, available once a tick has applied it.
+///
+/// Dropping a receipt is fine: the command still runs.
+#[must_use = "a receipt does nothing unless waited on; drop it to fire and forget"]
+#[derive(Debug)]
+pub struct Receipt<T> {
+    outcome: Receiver<Result<T, Error>>,
+}
+
+impl<T> Receipt<T> {
+    /// Blocks until a tick has applied the command, and returns its outcome.
+    ///
+    /// # Errors
+    /// The command's own error, or [`Error::EngineGone`] if the engine was
+    /// dropped before applying it.
+    ///
+    /// # Blocking
+    /// Do not wait on the thread that owns the engine before ticking it: the
+    /// command is applied by that thread's next `tick()`.
+    pub fn wait(self) -> Result<T, Error> {
+        self.outcome.recv().unwrap_or(Err(Error::EngineGone))
+    }
+
+    /// The outcome if the command was applied already, without blocking.
+    pub fn try_wait(&self) -> Option<Result<T, Error>> {
+        match self.outcome.try_recv() {
+            Ok(outcome) => Some(outcome),
+            Err(crossbeam_channel::TryRecvError::Empty) => None,
+            Err(crossbeam_channel::TryRecvError::Disconnected) => Some(Err(Error::EngineGone)),
+        }
+    }
+}
+
+impl Handle {
+    pub(crate) fn new(commands: Sender<Command>, pool: Receiver<Entity>) -> Self {
+        Self { commands, pool }
+    }
+
+    fn send(&self, command: Command) -> Result<(), Error> {
+        self.commands.send(command).map_err(|_| Error::EngineGone)
+    }
+
+    fn try_send(&self, command: Command) -> Result<(), Error> {
+        self.commands.try_send(command).map_err(|e| match e {
+            TrySendError::Full(_) => Error::Full,
+            TrySendError::Disconnected(_) => Error::EngineGone,
+        })
+    }
+
+    /// Queues `f` to run on the engine at the next tick and returns a
+    /// [`Receipt`] for its result. An `Err` from `f` counts as a rejected
+    /// command.
+    ///
+    /// # Errors
+    /// [`Error::EngineGone`].
+    ///
+    /// # Blocking
+    /// With a bounded queue ([`Engine::with_capacity`]), blocks while it is
+    /// full.
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Score(u32);
+    /// let mut engine = bindery::Engine::new();
+    /// let gone = engine.spawn((Score(0),));
+    /// engine.despawn(gone)?;
+    /// let receipt = engine.handle().request(move |e| e.set(gone, Score(1)))?;
+    /// let stats = engine.tick();
+    /// assert_eq!(stats.commands_rejected, 1);
+    /// assert_eq!(receipt.wait(), Err(bindery::Error::NoSuchEntity(gone)));
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn request<T, F>(&self, f: F) -> Result<Receipt<T>, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Engine) -> Result<T, Error> + Send + 'static,
+    {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        self.send(Box::new(move |engine: &mut Engine| {
+            let outcome = f(engine);
+            let status = outcome.as_ref().map(|_| ()).map_err(Clone::clone);
+            let _ = tx.send(outcome); // the receipt may have been dropped
+            status
+        }))?;
+        Ok(Receipt { outcome: rx })
+    }
+
+    /// Queues [`Engine::set`].
+    ///
+    /// # Errors
+    /// [`Error::EngineGone`]. Errors of the set itself are counted in
+    /// `TickStats::commands_rejected`; use [`request`](Handle::request) to
+    /// receive them.
+    ///
+    /// # Blocking
+    /// With a bounded queue, blocks while it is full; see
+    /// [`try_set`](Handle::try_set).
+    pub fn set<T: Property>(&self, entity: Entity, value: T) -> Result<(), Error> {
+        self.send(Box::new(move |engine: &mut Engine| engine.set(entity, value)))
+    }
+
+    /// Like [`set`](Handle::set), but never blocks.
+    ///
+    /// # Errors
+    /// [`Error::Full`] if a bounded queue is full (the value is not queued),
+    /// [`Error::EngineGone`].
+    pub fn try_set<T: Property>(&self, entity: Entity, value: T) -> Result<(), Error> {
+        self.try_send(Box::new(move |engine: &mut Engine| engine.set(entity, value)))
+    }
+
+    /// Queues [`Engine::insert`].
+    ///
+    /// # Errors
+    /// [`Error::EngineGone`].
+    pub fn insert<T: Property>(&self, entity: Entity, value: T) -> Result<(), Error> {
+        self.send(Box::new(move |engine: &mut Engine| engine.insert(entity, value)))
+    }
+
+    /// Queues [`Engine::modify`].
+    ///
+    /// # Errors
+    /// [`Error::EngineGone`].
+    pub fn modify<T, F>(&self, entity: Entity, f: F) -> Result<(), Error>
+    where
+        T: Property,
+        F: FnOnce(&mut T) + Send + 'static,
+    {
+        self.send(Box::new(move |engine: &mut Engine| engine.modify(entity, f)))
+    }
+
+    /// Queues [`Engine::despawn`].
+    ///
+    /// # Errors
+    /// [`Error::EngineGone`].
+    pub fn despawn(&self, entity: Entity) -> Result<(), Error> {
+        self.send(Box::new(move |engine: &mut Engine| engine.despawn(entity)))
+    }
+
+    /// Queues [`Engine::unbind`].
+    ///
+    /// # Errors
+    /// [`Error::EngineGone`].
+    pub fn unbind(&self, id: BindingId) -> Result<(), Error> {
+        self.send(Box::new(move |engine: &mut Engine| engine.unbind(id)))
+    }
+
+    /// Queues [`Engine::bind`]; the receipt yields the new binding's id.
+    ///
+    /// # Errors
+    /// [`Error::EngineGone`].
+    pub fn bind<T: Property>(&self, source: Entity, target: Entity) -> Result<Receipt<BindingId>, Error> {
+        self.request(move |engine| engine.bind::<T>(source, target))
+    }
+
+    /// Queues [`Engine::bind_map`]; the receipt yields the new binding's id.
+    ///
+    /// # Errors
+    /// [`Error::EngineGone`].
+    pub fn bind_map<S, T, F>(&self, source: Entity, target: Entity, f: F) -> Result<Receipt<BindingId>, Error>
+    where
+        S: Property,
+        T: Property,
+        F: Fn(&S) -> T + Send + 'static,
+    {
+        self.request(move |engine| engine.bind_map(source, target, f))
+    }
+
+    /// Queues [`Engine::bind_two_way`]; the receipt yields the new binding's
+    /// id.
+    ///
+    /// # Errors
+    /// [`Error::EngineGone`].
+    pub fn bind_two_way<T: Property>(&self, a: Entity, b: Entity) -> Result<Receipt<BindingId>, Error> {
+        self.request(move |engine| engine.bind_two_way::<T>(a, b))
+    }
+
+    /// Queues [`Engine::bind_two_way_map`]; the receipt yields the new
+    /// binding's id.
+    ///
+    /// # Errors
+    /// [`Error::EngineGone`].
+    pub fn bind_two_way_map<A, B, F, G>(
+        &self,
+        a: Entity,
+        b: Entity,
+        forward: F,
+        backward: G,
+    ) -> Result<Receipt<BindingId>, Error>
+    where
+        A: Property,
+        B: Property,
+        F: Fn(&A) -> B + Send + 'static,
+        G: Fn(&B) -> A + Send + 'static,
+    {
+        self.request(move |engine| engine.bind_two_way_map(a, b, forward, backward))
+    }
+
+    /// Spawns an entity with `bundle`, returning its id at once. The entity
+    /// exists from the next tick on (`is_alive` is false until then); other
+    /// commands may name it right away, and they apply after it in send
+    /// order.
+    ///
+    /// Ids come from a pool the engine refills at every tick (it grows with
+    /// demand).
+    ///
+    /// # Errors
+    /// [`Error::EngineGone`].
+    ///
+    /// # Blocking
+    /// If the pool is empty, blocks until the next tick refills it — so the
+    /// thread that owns the engine should spawn with [`Engine::spawn`].
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Health(f32);
+    /// let mut engine = bindery::Engine::new();
+    /// let handle = engine.handle();
+    /// let enemy = handle.spawn((Health(30.0),))?;
+    /// handle.set(enemy, Health(20.0))?;
+    /// assert!(!engine.is_alive(enemy));
+    /// engine.tick();
+    /// assert_eq!(engine.get::<Health>(enemy)?, Health(20.0));
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn spawn<B: DynamicBundle + Send + 'static>(&self, bundle: B) -> Result<Entity, Error> {
+        let entity = self.pool.recv().map_err(|_| Error::EngineGone)?;
+        self.send(Box::new(move |engine: &mut Engine| engine.adopt(entity, bundle)))?;
+        Ok(entity)
+    }
+
+    /// Commands queued and not yet applied (across all handles).
+    pub fn queued(&self) -> usize {
+        self.commands.len()
+    }
+}
