@@ -9,15 +9,19 @@ struct V(i64);
 #[derive(Clone, Debug, PartialEq)]
 struct Label(String);
 
-fn recorder() -> (Arc<Mutex<Vec<String>>>, impl Fn(&str) -> Box<dyn FnMut(&V) + Send>) {
+/// A shared log of callback calls.
+type Log = Arc<Mutex<Vec<String>>>;
+/// A callback that appends `name=value` to the log.
+type Callback = Box<dyn FnMut(&V) + Send>;
+
+fn recorder() -> (Log, impl Fn(&str) -> Callback) {
     let log = Arc::new(Mutex::new(Vec::new()));
     let make = {
         let log = log.clone();
         move |name: &str| {
             let log = log.clone();
             let name = name.to_string();
-            Box::new(move |v: &V| log.lock().unwrap().push(format!("{name}={}", v.0)))
-                as Box<dyn FnMut(&V) + Send>
+            Box::new(move |v: &V| log.lock().unwrap().push(format!("{name}={}", v.0))) as Callback
         }
     };
     (log, make)
