@@ -4,7 +4,7 @@ use std::any::TypeId;
 use std::fmt;
 
 use bindery_components::{BindingId, BindingInfo, Property};
-use bindery_systems::{BindingGraph, BindingsOf, PropagateScratch};
+use bindery_systems::{BindingGraph, BindingsOf, DeriveFn, PropagateScratch, Sources};
 use crossbeam_channel::{Receiver, Sender};
 use hecs::{DynamicBundle, Entity, World};
 
@@ -576,6 +576,65 @@ impl Engine {
         Ok(self.graph.link_two_way(a, b, forward, backward))
     }
 
+    /// Derives `target`'s property `T` from several properties: `f` receives
+    /// references to the properties `M` of `sources` (a tuple of one to six
+    /// entities) and returns the value. Glitch-free: within a tick a derived
+    /// property is computed at most once, after all its inputs have settled
+    /// (derivations run in topological order, lowest first), never from a
+    /// half-updated mix. Derived properties can feed further derivations and
+    /// plain bindings at any depth. The next tick computes it a first time.
+    ///
+    /// The derivation is a binding like any other: [`unbind`](Engine::unbind)
+    /// removes it, despawning any source or the target removes it,
+    /// [`set_enabled`](Engine::set_enabled) pauses it. A cycle through a
+    /// derivation terminates (each derivation runs once per pass) and is
+    /// counted in `TickStats::cycles_cut`.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchEntity`] or [`Error::MissingComponent`] for any
+    /// endpoint, [`Error::SelfBinding`] if the target property is one of the
+    /// sources.
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Health(f32);
+    /// # #[derive(Clone, Debug, PartialEq)] struct MaxHealth(f32);
+    /// # #[derive(Clone, Debug, PartialEq)] struct Fraction(f32);
+    /// let mut engine = bindery::Engine::new();
+    /// let player = engine.spawn((Health(50.0), MaxHealth(200.0)));
+    /// let bar = engine.spawn((Fraction(0.0),));
+    /// engine.derive(bar, (player, player), |(h, m): (&Health, &MaxHealth)| Fraction(h.0 / m.0))?;
+    /// engine.tick();
+    /// assert_eq!(engine.get::<Fraction>(bar)?, Fraction(0.25));
+    /// engine.set(player, MaxHealth(100.0))?;
+    /// engine.tick();
+    /// assert_eq!(engine.get::<Fraction>(bar)?, Fraction(0.5));
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn derive<M, T, F>(&mut self, target: Entity, sources: M::Entities, f: F) -> Result<BindingId, Error>
+    where
+        M: Sources,
+        T: Property,
+        F: DeriveFn<M, T>,
+    {
+        let inputs = M::describe(sources);
+        for &(entity, _, _) in &inputs {
+            if !self.is_alive(entity) {
+                return Err(Error::NoSuchEntity(entity));
+            }
+        }
+        if !self.is_alive(target) {
+            return Err(Error::NoSuchEntity(target));
+        }
+        if inputs.iter().any(|&(e, _, ty)| e == target && ty == TypeId::of::<T>()) {
+            return Err(Error::SelfBinding);
+        }
+        M::check(&self.world, sources)
+            .map_err(|(entity, component)| Error::MissingComponent { entity, component })?;
+        self.check_component::<T>(target)?;
+        Ok(self.graph.link_derive::<M, T, F>(target, sources, f))
+    }
+
     /// Removes a binding. Both endpoints keep their current values: a target
     /// holds the last value it received.
     ///
@@ -638,7 +697,7 @@ impl Engine {
     /// assert_eq!(of_b, vec![ab, bc]);
     /// # Ok::<(), bindery::Error>(())
     /// ```
-    pub fn bindings_of(&self, entity: Entity) -> BindingsOf<'_> {
+    pub fn bindings_of(&self, entity: Entity) -> BindingsOf {
         self.graph.bindings_of(entity)
     }
 

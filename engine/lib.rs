@@ -15,7 +15,7 @@ mod stats;
 mod tick;
 
 pub use bindery_components::{BindingId, BindingInfo, Property};
-pub use bindery_systems::BindingsOf;
+pub use bindery_systems::{BindingsOf, DeriveFn, Sources};
 pub use crossbeam_channel::{self, Receiver};
 pub use engine::Engine;
 pub use error::Error;

@@ -49,6 +49,10 @@ pub enum EdgeKind {
     /// The way back of a two-way binding, target to source. Never exposed as
     /// an id of its own.
     Reverse,
+    /// An input of a derived property: changes of the source schedule the
+    /// [`Derivation`](crate::Derivation) in `slot`, which computes the target
+    /// from all its inputs once they have settled.
+    Feeder,
 }
 
 /// One directed edge of the binding graph: the relationship record of a
@@ -115,6 +119,9 @@ pub struct BindingInfo {
     pub target_type: &'static str,
     /// Whether changes also flow from target back to source.
     pub two_way: bool,
+    /// For a derived property: how many inputs it has (`source` is the
+    /// first). 0 for a plain binding.
+    pub inputs: usize,
     /// Whether the binding propagates (see `Engine::set_enabled`).
     pub enabled: bool,
 }

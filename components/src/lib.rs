@@ -6,9 +6,11 @@
 //! this crate: `bindery` re-exports what they need.
 
 mod binding;
+mod derivation;
 mod node;
 mod property;
 
 pub use binding::{BindingId, BindingInfo, Edge, EdgeKind};
+pub use derivation::Derivation;
 pub use node::{NONE, PropertyNode};
 pub use property::Property;

@@ -40,12 +40,24 @@ pub struct PropertyNode {
     /// so a newer change always compares greater and nothing needs clearing
     /// between ticks.
     pub mark: u64,
+    /// Topological height: the highest derivation upstream of this property
+    /// (0 if none). Plain bindings carry it unchanged.
+    pub height: u32,
 }
 
 impl PropertyNode {
     /// A fresh node for `entity`'s property of interned type `ty`.
     pub fn new(entity: Entity, ty: u32, generation: u32) -> Self {
-        Self { entity, ty, next_of_entity: NONE, out_head: NONE, in_head: NONE, generation, mark: 0 }
+        Self {
+            entity,
+            ty,
+            next_of_entity: NONE,
+            out_head: NONE,
+            in_head: NONE,
+            generation,
+            mark: 0,
+            height: 0,
+        }
     }
 
     /// Whether this slot holds a live node.

@@ -4,10 +4,11 @@ use std::any::TypeId;
 use std::collections::HashMap;
 use std::fmt;
 
-use bindery_components::{BindingId, BindingInfo, Edge, EdgeKind, NONE, Property, PropertyNode};
+use bindery_components::{BindingId, BindingInfo, Derivation, Edge, EdgeKind, NONE, Property, PropertyNode};
 use hecs::Entity;
 use tracing::warn;
 
+use crate::derive::{DeriveFn, DeriveLane, Sources};
 use crate::lane::{Lane, MapLane};
 use crate::types::PropertyTypes;
 
@@ -47,6 +48,16 @@ pub enum Origin {
         /// The change's stamp.
         stamp: u64,
     },
+    /// A derivation was created (or resumed) and owes its target the first
+    /// computation.
+    Derive {
+        /// The derivation's first feeder edge.
+        edge: u32,
+        /// That edge's generation when the derivation was created.
+        generation: u32,
+        /// The change's stamp.
+        stamp: u64,
+    },
 }
 
 /// The binding graph: property nodes, edges and typed lanes, kept consistent
@@ -68,6 +79,12 @@ pub struct BindingGraph {
     /// By entity index: the first node of that entity, or `NONE`.
     entity_nodes: Vec<u32>,
     pub(crate) lanes: Vec<Box<dyn Lane>>,
+    pub(crate) derivations: Vec<Derivation>,
+    free_derivations: Vec<u32>,
+    live_derivations: usize,
+    /// Propagation passes so far: derivations run at most once per pass.
+    pub(crate) pass: u64,
+    height_stack: Vec<(u32, u32)>,
     lane_index: HashMap<TypeId, u32>,
     types: PropertyTypes,
     bindings: usize,
@@ -106,6 +123,11 @@ impl BindingGraph {
             free_edges: Vec::new(),
             entity_nodes: Vec::new(),
             lanes: Vec::new(),
+            derivations: Vec::new(),
+            free_derivations: Vec::new(),
+            live_derivations: 0,
+            pass: 0,
+            height_stack: Vec::new(),
             lane_index: HashMap::new(),
             types: PropertyTypes::default(),
             bindings: 0,
@@ -131,8 +153,8 @@ impl BindingGraph {
         self.live_nodes
     }
 
-    /// Live transforms held by all lanes (two per two-way binding). Equals the
-    /// number of live edges; drop checks compare the two.
+    /// Live transforms held by all lanes (two per two-way binding, one per
+    /// derivation). Drop checks compare it with the live edges.
     pub fn transform_count(&self) -> usize {
         self.lanes.iter().map(|lane| lane.len()).sum()
     }
@@ -203,10 +225,31 @@ impl BindingGraph {
         self.forward_edge(id).is_some()
     }
 
+    /// The edge a live binding is known by: its forward edge, or a
+    /// derivation's first feeder.
     fn forward_edge(&self, id: BindingId) -> Option<&Edge> {
         self.edges
             .get(id.index() as usize)
-            .filter(|e| e.is_live() && e.generation == id.generation() && e.kind == EdgeKind::Forward)
+            .filter(|e| e.is_live() && e.generation == id.generation() && self.is_primary(id.index(), e))
+    }
+
+    fn is_primary(&self, index: u32, e: &Edge) -> bool {
+        match e.kind {
+            EdgeKind::Forward => true,
+            EdgeKind::Reverse => false,
+            EdgeKind::Feeder => self.derivations[e.slot as usize].feeders[0] == index,
+        }
+    }
+
+    /// The id of the binding an edge belongs to.
+    fn binding_of_edge(&self, e: u32) -> BindingId {
+        let edge = &self.edges[e as usize];
+        let primary = match edge.kind {
+            EdgeKind::Forward => e,
+            EdgeKind::Reverse => edge.twin,
+            EdgeKind::Feeder => self.derivations[edge.slot as usize].feeders[0],
+        };
+        BindingId::new(primary, self.edges[primary as usize].generation)
     }
 
     /// A description of a live binding.
@@ -220,6 +263,10 @@ impl BindingGraph {
             source_type: self.types.name(source.ty),
             target_type: self.types.name(target.ty),
             two_way: edge.twin != NONE,
+            inputs: match edge.kind {
+                EdgeKind::Feeder => self.derivations[edge.slot as usize].feeders.len(),
+                _ => 0,
+            },
             enabled: edge.enabled,
         })
     }
@@ -237,6 +284,19 @@ impl BindingGraph {
             return false;
         };
         if edge.enabled == enabled {
+            return true;
+        }
+        if edge.kind == EdgeKind::Feeder {
+            let d = edge.slot as usize;
+            for i in 0..self.derivations[d].feeders.len() {
+                let f = self.derivations[d].feeders[i];
+                self.edges[f as usize].enabled = enabled;
+            }
+            if enabled {
+                self.derivations[d].sync_pending = true;
+                let stamp = self.next_stamp();
+                self.pending.push(Origin::Derive { edge: id.index(), generation: id.generation(), stamp });
+            }
             return true;
         }
         self.edges[id.index() as usize].enabled = enabled;
@@ -265,6 +325,7 @@ impl BindingGraph {
         let t = self.ensure_node::<T>(target);
         let (lane, slot) = self.store_transform::<S, T, F>(f);
         let e = self.add_edge(s, t, lane, slot, EdgeKind::Forward);
+        self.raise_height(t, self.nodes[s as usize].height);
         self.bindings += 1;
         let generation = self.edges[e as usize].generation;
         let stamp = self.next_stamp();
@@ -291,7 +352,100 @@ impl BindingGraph {
         let r = self.add_edge(fb, fa, lane, slot, EdgeKind::Reverse);
         self.edges[id.index() as usize].twin = r;
         self.edges[r as usize].twin = id.index();
+        self.raise_height(fa, self.nodes[fb as usize].height);
         id
+    }
+
+    /// Links a derivation: `target`'s property `T` is computed by `f` from the
+    /// properties `M` of `sources`, and the first computation is scheduled.
+    /// The caller has checked every endpoint.
+    pub fn link_derive<M, T, F>(&mut self, target: Entity, sources: M::Entities, f: F) -> BindingId
+    where
+        M: Sources,
+        T: Property,
+        F: DeriveFn<M, T>,
+    {
+        let inputs = M::nodes(self, sources);
+        let t = self.ensure_node::<T>(target);
+        let lanes = &mut self.lanes;
+        let lane = *self.lane_index.entry(TypeId::of::<DeriveLane<M, T, F>>()).or_insert_with(|| {
+            lanes.push(Box::new(DeriveLane::<M, T, F>::default()));
+            (lanes.len() - 1) as u32
+        });
+        let slot = self.lanes[lane as usize]
+            .as_any_mut()
+            .downcast_mut::<DeriveLane<M, T, F>>()
+            .expect("lane index maps each TypeId to a lane of that type")
+            .insert(sources, f);
+        let d = self.free_derivations.pop().unwrap_or_else(|| {
+            self.derivations.push(Derivation::vacant());
+            (self.derivations.len() - 1) as u32
+        });
+        let height = 1 + inputs.iter().map(|&n| self.nodes[n as usize].height).max().unwrap_or(0);
+        let feeders = inputs.iter().map(|&n| self.add_edge(n, t, lane, d, EdgeKind::Feeder)).collect();
+        self.derivations[d as usize] = Derivation {
+            target: t,
+            feeders,
+            lane,
+            slot,
+            height: height.min(self.height_cap()),
+            sync_pending: true,
+            ..Derivation::vacant()
+        };
+        self.live_derivations += 1;
+        self.bindings += 1;
+        self.raise_height(t, self.derivations[d as usize].height);
+        let first = self.derivations[d as usize].feeders[0];
+        let generation = self.edges[first as usize].generation;
+        let stamp = self.next_stamp();
+        self.pending.push(Origin::Derive { edge: first, generation, stamp });
+        BindingId::new(first, generation)
+    }
+
+    /// Heights never exceed this: a height rising past it means a cycle runs
+    /// through a derivation, which is cut there.
+    fn height_cap(&self) -> u32 {
+        self.live_derivations as u32 + 1
+    }
+
+    /// Raises `node`'s height to at least `height` and carries the rise
+    /// downstream: unchanged across plain bindings, plus one across a
+    /// derivation. Costs nothing while no derivation exists (all heights are
+    /// 0). Iterative; a cycle through a derivation stops at the cap.
+    fn raise_height(&mut self, node: u32, height: u32) {
+        if self.nodes[node as usize].height >= height {
+            return;
+        }
+        let cap = self.height_cap();
+        let mut stack = std::mem::take(&mut self.height_stack);
+        stack.push((node, height));
+        while let Some((n, h)) = stack.pop() {
+            if self.nodes[n as usize].height >= h {
+                continue;
+            }
+            self.nodes[n as usize].height = h;
+            let mut e = self.nodes[n as usize].out_head;
+            while e != NONE {
+                let edge = self.edges[e as usize];
+                e = edge.out_next;
+                match edge.kind {
+                    EdgeKind::Forward | EdgeKind::Reverse => {
+                        if self.nodes[edge.target as usize].height < h {
+                            stack.push((edge.target, h));
+                        }
+                    }
+                    EdgeKind::Feeder => {
+                        let d = &mut self.derivations[edge.slot as usize];
+                        let dh = (h + 1).min(cap);
+                        if d.height < dh {
+                            d.height = dh;
+                            stack.push((d.target, dh));
+                        }
+                    }
+                }
+            }
+        }
+        self.height_stack = stack;
     }
 
     /// Removes a binding (both directions). Returns `false` if it did not
@@ -362,12 +516,30 @@ impl BindingGraph {
         removed
     }
 
-    /// Every live binding touching `entity` (as source or target), each once.
-    pub fn bindings_of(&self, entity: Entity) -> BindingsOf<'_> {
-        let node = self.entity_nodes.get(entity.id() as usize).copied().unwrap_or(NONE);
-        let mut iter = BindingsOf { graph: self, entity, node, edge: NONE, incoming: false };
-        iter.enter_node();
-        iter
+    /// Every live binding touching `entity` (as source or target), each once,
+    /// in id order.
+    pub fn bindings_of(&self, entity: Entity) -> BindingsOf {
+        let mut ids = Vec::new();
+        let mut n = self.entity_nodes.get(entity.id() as usize).copied().unwrap_or(NONE);
+        while n != NONE {
+            let node = &self.nodes[n as usize];
+            if node.entity == entity {
+                let mut e = node.out_head;
+                while e != NONE {
+                    ids.push(self.binding_of_edge(e));
+                    e = self.edges[e as usize].out_next;
+                }
+                let mut e = node.in_head;
+                while e != NONE {
+                    ids.push(self.binding_of_edge(e));
+                    e = self.edges[e as usize].in_next;
+                }
+            }
+            n = node.next_of_entity;
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        BindingsOf { ids: ids.into_iter() }
     }
 
     /// Every live binding, in slot order.
@@ -375,7 +547,7 @@ impl BindingGraph {
         self.edges
             .iter()
             .enumerate()
-            .filter(|(_, e)| e.is_live() && e.kind == EdgeKind::Forward)
+            .filter(|(i, e)| e.is_live() && self.is_primary(*i as u32, e))
             .map(|(i, e)| BindingId::new(i as u32, e.generation))
     }
 
@@ -385,6 +557,10 @@ impl BindingGraph {
         let (forward, twin) = match edge.kind {
             EdgeKind::Forward => (e, edge.twin),
             EdgeKind::Reverse => (edge.twin, e),
+            EdgeKind::Feeder => {
+                self.remove_derivation(edge.slot);
+                return;
+            }
         };
         self.remove_edge(forward);
         if twin != NONE {
@@ -393,7 +569,18 @@ impl BindingGraph {
         self.bindings -= 1;
     }
 
-    fn ensure_node<T: 'static>(&mut self, entity: Entity) -> u32 {
+    fn remove_derivation(&mut self, d: u32) {
+        let derivation = std::mem::replace(&mut self.derivations[d as usize], Derivation::vacant());
+        for f in derivation.feeders {
+            self.remove_edge(f);
+        }
+        self.lanes[derivation.lane as usize].release(derivation.slot);
+        self.free_derivations.push(d);
+        self.live_derivations -= 1;
+        self.bindings -= 1;
+    }
+
+    pub(crate) fn ensure_node<T: 'static>(&mut self, entity: Entity) -> u32 {
         let ty = self.types.intern::<T>();
         if let Some(n) = self.node_of_type(entity, ty) {
             return n;
@@ -498,7 +685,9 @@ impl BindingGraph {
         if edge.in_next != NONE {
             self.edges[edge.in_next as usize].in_prev = edge.in_prev;
         }
-        self.lanes[edge.lane as usize].release(edge.slot);
+        if edge.kind != EdgeKind::Feeder {
+            self.lanes[edge.lane as usize].release(edge.slot);
+        }
         let slot = &mut self.edges[e as usize];
         slot.lane = NONE;
         slot.twin = NONE;
@@ -547,8 +736,15 @@ impl BindingGraph {
             if !e.is_live() {
                 continue;
             }
-            live_edges += 1;
-            if e.kind == EdgeKind::Forward {
+            if e.kind == EdgeKind::Feeder {
+                let d = &self.derivations[e.slot as usize];
+                if !d.is_live() || !d.feeders.contains(&(i as u32)) || d.target != e.target {
+                    return Err(format!("feeder {i} does not belong to derivation {}", e.slot));
+                }
+            } else {
+                live_edges += 1;
+            }
+            if self.is_primary(i as u32, e) {
                 bindings += 1;
             }
             for n in [e.source, e.target] {
@@ -570,8 +766,12 @@ impl BindingGraph {
         if bindings != self.bindings {
             return Err(format!("binding count {} but {bindings} forward edges", self.bindings));
         }
-        if live_edges != self.transform_count() {
-            return Err(format!("{live_edges} edges but {} transforms", self.transform_count()));
+        let transforms = live_edges + self.live_derivations;
+        if transforms != self.transform_count() {
+            return Err(format!(
+                "{transforms} edges and derivations but {} transforms",
+                self.transform_count()
+            ));
         }
         let mut live_nodes = 0;
         for (i, node) in self.nodes.iter().enumerate() {
@@ -619,59 +819,21 @@ impl BindingGraph {
 
 /// Iterator over the bindings touching one entity; see
 /// [`BindingGraph::bindings_of`].
-pub struct BindingsOf<'a> {
-    graph: &'a BindingGraph,
-    entity: Entity,
-    node: u32,
-    edge: u32,
-    incoming: bool,
+#[derive(Debug, Clone)]
+pub struct BindingsOf {
+    ids: std::vec::IntoIter<BindingId>,
 }
 
-impl BindingsOf<'_> {
-    /// Positions on the first edge of the current node (skipping nodes of a
-    /// stale generation).
-    fn enter_node(&mut self) {
-        while self.node != NONE {
-            let node = &self.graph.nodes[self.node as usize];
-            if node.entity == self.entity {
-                self.edge = node.out_head;
-                self.incoming = false;
-                return;
-            }
-            self.node = node.next_of_entity;
-        }
-    }
-}
-
-impl Iterator for BindingsOf<'_> {
+impl Iterator for BindingsOf {
     type Item = BindingId;
 
     fn next(&mut self) -> Option<BindingId> {
-        let graph = self.graph;
-        while self.node != NONE {
-            while self.edge != NONE {
-                let e = self.edge;
-                let edge = &graph.edges[e as usize];
-                self.edge = if self.incoming { edge.in_next } else { edge.out_next };
-                if edge.kind != EdgeKind::Forward {
-                    continue;
-                }
-                // A binding between two properties of this same entity is
-                // reported once, from its source's out-list.
-                if self.incoming && graph.nodes[edge.source as usize].entity == self.entity {
-                    continue;
-                }
-                return Some(BindingId::new(e, edge.generation));
-            }
-            let node = &graph.nodes[self.node as usize];
-            if !self.incoming {
-                self.incoming = true;
-                self.edge = node.in_head;
-            } else {
-                self.node = node.next_of_entity;
-                self.enter_node();
-            }
-        }
-        None
+        self.ids.next()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.ids.size_hint()
     }
 }
+
+impl ExactSizeIterator for BindingsOf {}

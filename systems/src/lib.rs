@@ -12,12 +12,14 @@
 //! directly only to drive the systems from your own loop.
 
 mod cleanup;
+mod derive;
 mod graph;
 mod lane;
 mod propagate;
 mod types;
 
 pub use cleanup::{CleanupStats, despawn};
+pub use derive::{DeriveFn, DeriveLane, Sources};
 pub use graph::{BindingGraph, BindingsOf, Origin};
 pub use lane::{Fire, Lane, LaneOutput, MapLane};
 pub use propagate::{PropagateScratch, PropagateStats, propagate};

@@ -35,6 +35,9 @@
 //! All the changes of a tick advance together, wave by wave, so each wave is
 //! one typed batch per lane whose memory accesses the processor can overlap.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 use bindery_components::{EdgeKind, NONE};
 use hecs::{Entity, World};
 use tracing::{debug_span, warn};
@@ -82,6 +85,8 @@ pub struct PropagateScratch {
     floor: u64,
     /// The tick's user changes resolved to nodes, oldest first.
     seeds: Vec<(u32, u64)>,
+    /// Derivations scheduled in this pass, lowest height first.
+    heap: BinaryHeap<Reverse<(u32, u32)>>,
     /// With change tracking on: every `(entity, property type)` that changed
     /// in the last call, possibly repeated, in no particular order.
     changed: Vec<(Entity, u32)>,
@@ -103,7 +108,7 @@ impl PropagateScratch {
 /// # Example
 /// ```
 /// use bindery_systems::{BindingGraph, PropagateScratch, propagate};
-/// use hecs::{Entity, World};
+/// use hecs::World;
 ///
 /// #[derive(Clone, Debug, PartialEq)]
 /// struct Celsius(f64);
@@ -135,7 +140,7 @@ pub fn propagate(
     }
     std::mem::swap(&mut scratch.origins, &mut graph.pending);
     scratch.floor = match scratch.origins[0] {
-        Origin::Property { stamp, .. } | Origin::Edge { stamp, .. } => stamp,
+        Origin::Property { stamp, .. } | Origin::Edge { stamp, .. } | Origin::Derive { stamp, .. } => stamp,
     };
 
     // Resolve user changes to nodes and claim each for its newest change:
@@ -156,14 +161,30 @@ pub fn propagate(
     // Initial syncs, oldest first, one at a time: each reads a source that
     // every older sync has already settled.
     for i in 0..scratch.origins.len() {
-        let Origin::Edge { edge, generation, stamp } = scratch.origins[i] else {
-            continue;
+        let (edge, generation, stamp) = match scratch.origins[i] {
+            Origin::Property { .. } => continue,
+            Origin::Derive { edge, generation, stamp } => {
+                let e = graph.edges[edge as usize];
+                if !e.is_live() || e.generation != generation || !e.enabled {
+                    continue;
+                }
+                if !graph.derivations[e.slot as usize].sync_pending {
+                    continue; // already ran this tick, from settled inputs
+                }
+                graph.pass += 1;
+                stats.changes_applied += 1;
+                schedule(graph, scratch, &mut stats, e.slot, stamp);
+                run_waves(world, graph, scratch, &mut stats);
+                continue;
+            }
+            Origin::Edge { edge, generation, stamp } => (edge, generation, stamp),
         };
         let e = graph.edges[edge as usize];
         if !e.is_live() || e.generation != generation || !e.enabled || !e.sync_pending {
             continue; // removed, paused, or already fired by an earlier sync
         }
         graph.edges[edge as usize].sync_pending = false;
+        graph.pass += 1;
         if graph.nodes[e.target as usize].stamp() >= stamp {
             stats.changes_superseded += 1; // the user changed it after the bind
             continue;
@@ -189,6 +210,7 @@ pub fn propagate(
 
     // User changes, all together, newest first.
     if !scratch.seeds.is_empty() {
+        graph.pass += 1;
         for &(node, stamp) in scratch.seeds.iter().rev() {
             let n = &graph.nodes[node as usize];
             if n.mark != settled(stamp) {
@@ -273,6 +295,10 @@ fn run_waves(
                 if this == back || !edge.enabled {
                     continue;
                 }
+                if edge.kind == EdgeKind::Feeder {
+                    schedule(graph, scratch, stats, edge.slot, stamp);
+                    continue;
+                }
                 let target = &mut graph.nodes[edge.target as usize];
                 let owner = target.stamp();
                 if owner >= stamp {
@@ -300,7 +326,7 @@ fn run_waves(
             }
         }
         scratch.frontier.clear();
-        if scratch.touched.is_empty() {
+        if scratch.touched.is_empty() && !fire_derivations(graph, scratch, stats) {
             return;
         }
         // Compute: one typed batch per lane.
@@ -337,6 +363,67 @@ fn run_waves(
             scratch.frontier.sort_by_key(|entry| std::cmp::Reverse(entry.2));
         }
     }
+}
+
+/// Schedules derivation `d`, whose input changed with `stamp`, to run once
+/// every lower derivation of this pass has run.
+fn schedule(
+    graph: &mut BindingGraph,
+    scratch: &mut PropagateScratch,
+    stats: &mut PropagateStats,
+    d: u32,
+    stamp: u64,
+) {
+    let pass = graph.pass;
+    let derivation = &mut graph.derivations[d as usize];
+    if derivation.fired == pass {
+        // An input changed after it ran: a cycle through the derivation.
+        stats.cycles_cut += 1;
+    } else if derivation.scheduled != pass {
+        derivation.scheduled = pass;
+        derivation.stamp = stamp;
+        scratch.heap.push(Reverse((derivation.height, d)));
+    } else {
+        derivation.stamp = derivation.stamp.max(stamp);
+    }
+}
+
+/// Once plain propagation is quiet: queues every scheduled derivation of the
+/// lowest height (they cannot feed each other) as fires. Returns whether any
+/// was queued.
+fn fire_derivations(
+    graph: &mut BindingGraph,
+    scratch: &mut PropagateScratch,
+    stats: &mut PropagateStats,
+) -> bool {
+    let Some(&Reverse((height, _))) = scratch.heap.peek() else {
+        return false;
+    };
+    let pass = graph.pass;
+    while let Some(&Reverse((h, d))) = scratch.heap.peek() {
+        if h != height {
+            break;
+        }
+        scratch.heap.pop();
+        let derivation = &mut graph.derivations[d as usize];
+        derivation.fired = pass;
+        derivation.sync_pending = false;
+        let (stamp, t, first, lane, slot) =
+            (derivation.stamp, derivation.target, derivation.feeders[0], derivation.lane, derivation.slot);
+        let target = &mut graph.nodes[t as usize];
+        let owner = target.stamp();
+        if owner > stamp {
+            continue; // a newer change owns the target
+        }
+        if target.mark & 1 == 1 && owner >= scratch.floor {
+            scratch.recheck.push((t, first));
+        }
+        target.mark = claimed(stamp);
+        stats.bindings_fired += 1;
+        let fire = Fire { edge: first, slot, target_node: t, source: target.entity, target: target.entity };
+        enqueue(scratch, lane, fire);
+    }
+    !scratch.touched.is_empty()
 }
 
 /// Removes bindings whose endpoint vanished behind the engine's back.

@@ -1,0 +1,164 @@
+//! Derived properties: the [`Sources`] of a derivation, its transform
+//! ([`DeriveFn`]) and the typed lane that computes it ([`DeriveLane`]).
+
+use std::any::{Any, type_name};
+use std::marker::PhantomData;
+
+use bindery_components::Property;
+use hecs::{Entity, World};
+
+use crate::graph::BindingGraph;
+use crate::lane::{Fire, Lane, LaneOutput};
+
+/// A tuple of property types a derivation reads: `(A,)`, `(A, B)`, up to
+/// six. Implemented for tuples of [`Property`] types.
+pub trait Sources: 'static {
+    /// The entities the inputs are read from, one per input.
+    type Entities: Copy + Send + Sync + std::fmt::Debug + 'static;
+    /// References to the inputs, handed to the transform.
+    type Refs<'a>;
+    /// Runs `f` on the inputs; `None` if one is gone.
+    fn with<R>(world: &World, entities: Self::Entities, f: impl FnOnce(Self::Refs<'_>) -> R) -> Option<R>;
+    /// The input entities with their property type names, in order.
+    fn describe(entities: Self::Entities) -> Vec<(Entity, &'static str, std::any::TypeId)>;
+    /// Ensures a graph node for every input; returns them in order.
+    fn nodes(graph: &mut BindingGraph, entities: Self::Entities) -> Vec<u32>;
+    /// Whether every input entity holds its component.
+    fn check(world: &World, entities: Self::Entities) -> Result<(), (Entity, &'static str)>;
+}
+
+/// The transform of a derivation over [`Sources`] `M`: a function of a tuple
+/// of references, e.g. `|(a, b): (&A, &B)| T`.
+pub trait DeriveFn<M: Sources, T>: Send + 'static {
+    /// Computes the derived value.
+    fn call(&self, inputs: M::Refs<'_>) -> T;
+}
+
+macro_rules! sources {
+    ($($t:ident $e:ident $i:tt),+) => {
+        impl<$($t: Property),+> Sources for ($($t,)+) {
+            type Entities = ($(sources!(@entity $t),)+);
+            type Refs<'a> = ($(&'a $t,)+);
+
+            fn with<R>(world: &World, entities: Self::Entities, f: impl FnOnce(Self::Refs<'_>) -> R) -> Option<R> {
+                $(let $e = world.get::<&$t>(entities.$i).ok()?;)+
+                Some(f(($(&*$e,)+)))
+            }
+
+            fn describe(entities: Self::Entities) -> Vec<(Entity, &'static str, std::any::TypeId)> {
+                vec![$((entities.$i, type_name::<$t>(), std::any::TypeId::of::<$t>())),+]
+            }
+
+            fn nodes(graph: &mut BindingGraph, entities: Self::Entities) -> Vec<u32> {
+                vec![$(graph.ensure_node::<$t>(entities.$i)),+]
+            }
+
+            fn check(world: &World, entities: Self::Entities) -> Result<(), (Entity, &'static str)> {
+                $(if !world.satisfies::<&$t>(entities.$i) {
+                    return Err((entities.$i, type_name::<$t>()));
+                })+
+                Ok(())
+            }
+        }
+
+        impl<$($t: Property,)+ T, F> DeriveFn<($($t,)+), T> for F
+        where
+            F: Fn(($(&$t,)+)) -> T + Send + 'static,
+        {
+            fn call(&self, inputs: ($(&$t,)+)) -> T {
+                self(inputs)
+            }
+        }
+    };
+    (@entity $t:ident) => { Entity };
+}
+
+sources!(A a 0);
+sources!(A a 0, B b 1);
+sources!(A a 0, B b 1, C c 2);
+sources!(A a 0, B b 1, C c 2, D d 3);
+sources!(A a 0, B b 1, C c 2, D d 3, E e 4);
+sources!(A a 0, B b 1, C c 2, D d 3, E e 4, G g 5);
+
+/// The lane of derivations over inputs `M` producing `T` through `F`.
+pub struct DeriveLane<M: Sources, T, F> {
+    slots: Vec<Option<(M::Entities, F)>>,
+    free: Vec<u32>,
+    live: usize,
+    _types: PhantomData<fn() -> T>,
+}
+
+impl<M: Sources, T, F> Default for DeriveLane<M, T, F> {
+    fn default() -> Self {
+        Self { slots: Vec::new(), free: Vec::new(), live: 0, _types: PhantomData }
+    }
+}
+
+impl<M: Sources, T, F> DeriveLane<M, T, F> {
+    /// Stores a derivation's inputs and transform; returns its slot.
+    pub fn insert(&mut self, entities: M::Entities, f: F) -> u32 {
+        self.live += 1;
+        match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some((entities, f));
+                slot
+            }
+            None => {
+                self.slots.push(Some((entities, f)));
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+}
+
+impl<M, T, F> Lane for DeriveLane<M, T, F>
+where
+    M: Sources,
+    T: Property,
+    F: DeriveFn<M, T>,
+{
+    fn run(&mut self, world: &mut World, fires: &[Fire], out: &mut LaneOutput) {
+        for fire in fires {
+            let Some((entities, f)) = self.slots[fire.slot as usize].as_ref() else {
+                out.broken.push(fire.edge);
+                continue;
+            };
+            let Some(value) = M::with(world, *entities, |inputs| f.call(inputs)) else {
+                out.broken.push(fire.edge);
+                continue;
+            };
+            match world.query_one_mut::<&mut T>(fire.target) {
+                Ok(target) => {
+                    if *target != value {
+                        *target = value;
+                        out.written.push((fire.target_node, fire.edge));
+                    }
+                }
+                Err(_) => out.broken.push(fire.edge),
+            }
+        }
+    }
+
+    fn release(&mut self, slot: u32) {
+        if self.slots[slot as usize].take().is_some() {
+            self.live -= 1;
+            self.free.push(slot);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.live
+    }
+
+    fn source_type(&self) -> &'static str {
+        type_name::<M>()
+    }
+
+    fn target_type(&self) -> &'static str {
+        type_name::<T>()
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
