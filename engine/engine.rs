@@ -11,6 +11,7 @@ use hecs::{DynamicBundle, Entity, World};
 use crate::Error;
 use crate::handle::{Command, Handle};
 use crate::observe::Observers;
+use crate::poll::Polls;
 
 /// Marks an entity reserved for [`Handle::spawn`] but not spawned yet.
 pub(crate) struct Pooled;
@@ -89,6 +90,7 @@ pub struct Engine {
     pub(crate) ticks: u64,
     pub(crate) commands: Commands,
     pub(crate) observers: Observers,
+    pub(crate) polls: Polls,
 }
 
 impl Default for Engine {
@@ -150,6 +152,7 @@ impl Engine {
             ticks: 0,
             commands: Commands::new(capacity),
             observers: Observers::default(),
+            polls: Polls::default(),
         }
     }
 
@@ -248,6 +251,7 @@ impl Engine {
             return Err(Error::NoSuchEntity(entity));
         }
         self.observers.forget(entity);
+        self.polls.forget(entity);
         bindery_systems::despawn(&mut self.world, &mut self.graph, entity)
             .map(|_| ())
             .map_err(|_| Error::NoSuchEntity(entity))
@@ -272,9 +276,9 @@ impl Engine {
 
     /// The world, for reading components and running queries.
     ///
-    /// There is no `world_mut` here on purpose: writes that bypass the engine
-    /// would not propagate. Use [`set`](Engine::set), [`insert`](Engine::insert)
-    /// or [`modify`](Engine::modify).
+    /// Prefer [`set`](Engine::set), [`insert`](Engine::insert) and
+    /// [`modify`](Engine::modify) for writes: they propagate. See
+    /// [`world_mut`](Engine::world_mut) for writing directly.
     pub fn world(&self) -> &World {
         &self.world
     }

@@ -5,7 +5,7 @@ use std::fmt;
 use bindery_components::BindingId;
 use hecs::Entity;
 
-use crate::ObserverId;
+use crate::{ObserverId, PollId};
 
 /// Why a call failed. A failed call changes nothing.
 ///
@@ -44,6 +44,8 @@ pub enum Error {
     /// The change callback or subscription was removed already, or went with
     /// its entity.
     NoSuchObserver(ObserverId),
+    /// The poll was stopped already, or went with its entity.
+    NoSuchPoll(PollId),
     /// A bounded command queue is full (from a [`Handle`](crate::Handle)'s
     /// `try_*` calls).
     Full,
@@ -76,6 +78,7 @@ impl fmt::Display for Error {
                 write!(f, "{id} does not exist (unbound, or an endpoint was despawned)")
             }
             Error::EngineGone => f.write_str("the engine was dropped"),
+            Error::NoSuchPoll(id) => write!(f, "{id} does not exist (stopped, or its entity was despawned)"),
             Error::NoSuchObserver(id) => {
                 write!(f, "{id} does not exist (removed, or its entity was despawned)")
             }

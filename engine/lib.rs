@@ -11,6 +11,7 @@ mod engine;
 mod error;
 mod handle;
 mod observe;
+mod poll;
 mod stats;
 mod tick;
 
@@ -22,4 +23,5 @@ pub use error::Error;
 pub use handle::{Handle, Receipt};
 pub use hecs::{self, Entity};
 pub use observe::ObserverId;
+pub use poll::PollId;
 pub use stats::TickStats;

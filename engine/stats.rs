@@ -52,6 +52,8 @@ pub struct TickStats {
     pub commands_rejected: usize,
     /// Change callbacks and subscriptions called after propagation.
     pub observers_notified: usize,
+    /// Polled properties found changed (see `Engine::poll`).
+    pub polls_changed: usize,
     /// Wall-clock time the tick took.
     pub duration: Duration,
 }

@@ -43,6 +43,7 @@ impl Engine {
         self.ticks += 1;
         let _span = debug_span!("tick", n = self.ticks).entered();
         let (commands_applied, commands_rejected) = self.apply_commands();
+        let polls_changed = self.run_polls();
         let p = propagate(&mut self.world, &mut self.graph, &mut self.scratch);
         let observers_notified = self.notify_observers();
         let stats = TickStats {
@@ -56,6 +57,7 @@ impl Engine {
             commands_applied,
             commands_rejected,
             observers_notified,
+            polls_changed,
             duration: start.elapsed(),
         };
         if stats.changes_applied + stats.changes_superseded + stats.bindings_repaired + commands_applied > 0 {

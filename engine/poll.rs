@@ -1,0 +1,204 @@
+//! Polled properties and explicit change marks, for values changed behind
+//! the engine's back: [`Engine::poll`], [`Engine::mark_changed`],
+//! [`Engine::world_mut`].
+
+use std::collections::HashMap;
+use std::fmt;
+
+use bindery_components::Property;
+use hecs::{Entity, World};
+
+use crate::{Engine, Error};
+
+/// Identifies a polled property, for [`Engine::unpoll`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PollId(u64);
+
+impl fmt::Display for PollId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "poll {}", self.0)
+    }
+}
+
+/// One polled property: the value last seen, compared once per tick.
+trait Poller: Send {
+    /// Compares the property with the value last seen; returns `Some(true)`
+    /// if it changed (and remembers the new value), `None` if it is gone.
+    fn check(&mut self, world: &World) -> Option<bool>;
+    fn entity(&self) -> Entity;
+    fn mark(&self, engine_graph: &mut bindery_systems::BindingGraph);
+}
+
+struct Polled<T> {
+    entity: Entity,
+    last: T,
+}
+
+impl<T: Property> Poller for Polled<T> {
+    fn check(&mut self, world: &World) -> Option<bool> {
+        let current = world.get::<&T>(self.entity).ok()?;
+        if *current == self.last {
+            return Some(false);
+        }
+        self.last = T::clone(&current);
+        Some(true)
+    }
+
+    fn entity(&self) -> Entity {
+        self.entity
+    }
+
+    fn mark(&self, graph: &mut bindery_systems::BindingGraph) {
+        graph.mark_changed::<T>(self.entity);
+    }
+}
+
+/// Every polled property, by id and by entity.
+#[derive(Default)]
+pub(crate) struct Polls {
+    by_id: HashMap<PollId, Box<dyn Poller>>,
+    by_entity: HashMap<Entity, Vec<PollId>>,
+    next: u64,
+}
+
+impl Polls {
+    pub(crate) fn forget(&mut self, entity: Entity) {
+        if let Some(ids) = self.by_entity.remove(&entity) {
+            for id in ids {
+                self.by_id.remove(&id);
+            }
+        }
+    }
+
+    fn remove(&mut self, id: PollId) -> bool {
+        let Some(poller) = self.by_id.remove(&id) else {
+            return false;
+        };
+        let entity = poller.entity();
+        if let Some(ids) = self.by_entity.get_mut(&entity) {
+            ids.retain(|&i| i != id);
+            if ids.is_empty() {
+                self.by_entity.remove(&entity);
+            }
+        }
+        true
+    }
+}
+
+impl Engine {
+    /// Polls `entity`'s property `T` once per tick: if it differs from the
+    /// value seen at the last tick, it counts as changed and propagates like
+    /// a `set` (NiceGUI's active links). For values changed behind the
+    /// engine's back, through [`world_mut`](Engine::world_mut) or by code
+    /// holding the world.
+    ///
+    /// The cost is one comparison per polled property per tick, never per
+    /// ordinary binding. The poll goes with the entity, or by
+    /// [`unpoll`](Engine::unpoll).
+    ///
+    /// # Errors
+    /// [`Error::NoSuchEntity`] or [`Error::MissingComponent`].
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Position(f32);
+    /// let mut engine = bindery::Engine::new();
+    /// let ship = engine.spawn((Position(0.0),));
+    /// let marker = engine.spawn((Position(0.0),));
+    /// engine.bind::<Position>(ship, marker)?;
+    /// engine.poll::<Position>(ship)?;
+    /// // Physics code moves the ship through the world directly.
+    /// engine.world_mut().get::<&mut Position>(ship).unwrap().0 = 5.0;
+    /// engine.tick();
+    /// assert_eq!(engine.get::<Position>(marker)?, Position(5.0));
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn poll<T: Property>(&mut self, entity: Entity) -> Result<PollId, Error> {
+        self.check_component::<T>(entity)?;
+        let last = self.get::<T>(entity)?;
+        self.graph.watch_type::<T>();
+        let polls = &mut self.polls;
+        polls.next += 1;
+        let id = PollId(polls.next);
+        polls.by_id.insert(id, Box::new(Polled { entity, last }));
+        polls.by_entity.entry(entity).or_default().push(id);
+        Ok(id)
+    }
+
+    /// Stops polling a property.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPoll`] if it was stopped already or went with its
+    /// entity.
+    pub fn unpoll(&mut self, id: PollId) -> Result<(), Error> {
+        if self.polls.remove(id) { Ok(()) } else { Err(Error::NoSuchPoll(id)) }
+    }
+
+    /// Polled properties.
+    pub fn poll_count(&self) -> usize {
+        self.polls.by_id.len()
+    }
+
+    /// Records that `entity`'s property `T` changed, for code that wrote it
+    /// through [`world_mut`](Engine::world_mut): it propagates on the next
+    /// tick like a `set`.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchEntity`] or [`Error::MissingComponent`].
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Score(u32);
+    /// let mut engine = bindery::Engine::new();
+    /// let (a, b) = (engine.spawn((Score(0),)), engine.spawn((Score(0),)));
+    /// engine.bind::<Score>(a, b)?;
+    /// engine.world_mut().get::<&mut Score>(a).unwrap().0 = 9;
+    /// engine.mark_changed::<Score>(a)?;
+    /// engine.tick();
+    /// assert_eq!(engine.get::<Score>(b)?, Score(9));
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn mark_changed<T: Property>(&mut self, entity: Entity) -> Result<(), Error> {
+        self.check_component::<T>(entity)?;
+        self.graph.mark_changed::<T>(entity);
+        Ok(())
+    }
+
+    /// The world, mutably, for systems that write components directly (a
+    /// physics step, a loader).
+    ///
+    /// Writes made here do not propagate by themselves: follow them with
+    /// [`mark_changed`](Engine::mark_changed), or [`poll`](Engine::poll) the
+    /// properties they touch. Despawning here skips binding cleanup until the
+    /// next tick notices (with a `warn!`): prefer [`Engine::despawn`].
+    pub fn world_mut(&mut self) -> &mut World {
+        &mut self.world
+    }
+
+    /// Compares every polled property with the value last seen and records
+    /// the changed ones. Returns how many changed.
+    pub(crate) fn run_polls(&mut self) -> usize {
+        if self.polls.by_id.is_empty() {
+            return 0;
+        }
+        let mut changed = 0;
+        let mut gone = Vec::new();
+        let mut ids: Vec<PollId> = self.polls.by_id.keys().copied().collect();
+        ids.sort_unstable(); // deterministic: oldest poll first
+        for id in ids {
+            let poller = self.polls.by_id.get_mut(&id).expect("listed");
+            match poller.check(&self.world) {
+                Some(true) => {
+                    poller.mark(&mut self.graph);
+                    changed += 1;
+                }
+                Some(false) => {}
+                None => gone.push(id),
+            }
+        }
+        for id in gone {
+            self.polls.remove(id);
+        }
+        changed
+    }
+}
