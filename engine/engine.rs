@@ -250,8 +250,12 @@ impl Engine {
         if self.is_pooled(entity) {
             return Err(Error::NoSuchEntity(entity));
         }
+        if !self.world.contains(entity) {
+            return Err(Error::NoSuchEntity(entity));
+        }
         self.observers.forget(entity);
         self.polls.forget(entity);
+        self.unlink_hierarchy(entity);
         bindery_systems::despawn(&mut self.world, &mut self.graph, entity)
             .map(|_| ())
             .map_err(|_| Error::NoSuchEntity(entity))

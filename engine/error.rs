@@ -46,6 +46,13 @@ pub enum Error {
     NoSuchObserver(ObserverId),
     /// The poll was stopped already, or went with its entity.
     NoSuchPoll(PollId),
+    /// `set_parent` would make an entity its own ancestor.
+    HierarchyCycle {
+        /// The entity that was to be attached.
+        child: Entity,
+        /// The would-be parent, which is `child` or one of its descendants.
+        parent: Entity,
+    },
     /// A bounded command queue is full (from a [`Handle`](crate::Handle)'s
     /// `try_*` calls).
     Full,
@@ -78,6 +85,12 @@ impl fmt::Display for Error {
                 write!(f, "{id} does not exist (unbound, or an endpoint was despawned)")
             }
             Error::EngineGone => f.write_str("the engine was dropped"),
+            Error::HierarchyCycle { child, parent } => {
+                write!(
+                    f,
+                    "cannot make {parent:?} the parent of {child:?}: it is {child:?} or one of its descendants"
+                )
+            }
             Error::NoSuchPoll(id) => write!(f, "{id} does not exist (stopped, or its entity was despawned)"),
             Error::NoSuchObserver(id) => {
                 write!(f, "{id} does not exist (removed, or its entity was despawned)")

@@ -10,18 +10,21 @@
 mod engine;
 mod error;
 mod handle;
+mod hierarchy;
+mod inspect;
 mod observe;
 mod poll;
 mod stats;
 mod tick;
 
-pub use bindery_components::{BindingId, BindingInfo, Property};
+pub use bindery_components::{BindingId, BindingInfo, ChildOf, Children, Property};
 pub use bindery_systems::{BindingsOf, DeriveFn, Sources};
 pub use crossbeam_channel::{self, Receiver};
 pub use engine::Engine;
 pub use error::Error;
 pub use handle::{Handle, Receipt};
 pub use hecs::{self, Entity};
+pub use inspect::{GraphEdge, GraphSnapshot};
 pub use observe::ObserverId;
 pub use poll::PollId;
 pub use stats::TickStats;

@@ -7,10 +7,12 @@
 
 mod binding;
 mod derivation;
+mod hierarchy;
 mod node;
 mod property;
 
 pub use binding::{BindingId, BindingInfo, Edge, EdgeKind};
 pub use derivation::Derivation;
+pub use hierarchy::{ChildOf, Children};
 pub use node::{NONE, PropertyNode};
 pub use property::Property;

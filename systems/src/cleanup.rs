@@ -11,6 +11,8 @@ use crate::graph::BindingGraph;
 pub struct CleanupStats {
     /// Bindings removed with the entity (a two-way binding counts once).
     pub bindings_removed: usize,
+    /// Entities despawned.
+    pub entities_removed: usize,
 }
 
 /// Despawns `entity` and removes every binding that has it as source or
@@ -45,5 +47,5 @@ pub fn despawn(
     let _span = debug_span!("cleanup", ?entity).entered();
     let bindings_removed = graph.unlink_entity(entity);
     world.despawn(entity)?;
-    Ok(CleanupStats { bindings_removed })
+    Ok(CleanupStats { bindings_removed, entities_removed: 1 })
 }

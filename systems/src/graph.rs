@@ -271,6 +271,23 @@ impl BindingGraph {
         })
     }
 
+    /// Every input of a live binding as `(entity, property type name)`: the
+    /// source of a plain binding, each source of a derivation in order.
+    pub fn inputs(&self, id: BindingId) -> Vec<(Entity, &'static str)> {
+        let Some(edge) = self.forward_edge(id) else {
+            return Vec::new();
+        };
+        let node = |n: u32| (self.nodes[n as usize].entity, self.types.name(self.nodes[n as usize].ty));
+        match edge.kind {
+            EdgeKind::Feeder => self.derivations[edge.slot as usize]
+                .feeders
+                .iter()
+                .map(|&f| node(self.edges[f as usize].source))
+                .collect(),
+            _ => vec![node(edge.source)],
+        }
+    }
+
     /// Whether a live binding propagates.
     pub fn is_enabled(&self, id: BindingId) -> Option<bool> {
         self.forward_edge(id).map(|e| e.enabled)

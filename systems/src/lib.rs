@@ -14,6 +14,7 @@
 mod cleanup;
 mod derive;
 mod graph;
+mod hierarchy;
 mod lane;
 mod propagate;
 mod types;
@@ -21,6 +22,7 @@ mod types;
 pub use cleanup::{CleanupStats, despawn};
 pub use derive::{DeriveFn, DeriveLane, Sources};
 pub use graph::{BindingGraph, BindingsOf, Origin};
+pub use hierarchy::{attach, despawn_recursive, detach, is_ancestor};
 pub use lane::{Fire, Lane, LaneOutput, MapLane};
 pub use propagate::{PropagateScratch, PropagateStats, propagate};
 pub use types::PropertyTypes;
