@@ -1,0 +1,518 @@
+//! The scenarios of `BENCHMARKS.md`, each run on bindery and on the baseline.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::Instant;
+
+use bindery::{Engine, Entity};
+use indicatif::ProgressBar;
+
+use crate::baseline::{self, Csr};
+use crate::report::{Outcome, rss_bytes, stats_ns};
+
+/// The benchmarked property.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct V(pub f64);
+
+/// A small deterministic generator (xorshift64*), shared by both sides.
+#[derive(Clone)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// A number in `0..n`.
+    #[inline]
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        ((self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize) % n
+    }
+}
+
+/// How big and how long.
+#[derive(Clone, Copy)]
+pub struct Plan {
+    /// Divide sizes by this (10 with `--quick`).
+    pub scale: usize,
+    /// Ticks to time, unless a scenario fixes its own.
+    pub ticks: Option<usize>,
+    /// Whether `--quick` is on.
+    pub quick: bool,
+}
+
+impl Plan {
+    fn size(&self, full: usize) -> usize {
+        (full / self.scale).max(1)
+    }
+    fn ticks(&self, default: usize) -> usize {
+        self.ticks.unwrap_or(if self.quick { default.div_ceil(4).max(3) } else { default })
+    }
+}
+
+/// Times `ticks` runs of `f`, in nanoseconds each.
+fn time(ticks: usize, bar: &ProgressBar, mut f: impl FnMut(usize)) -> Vec<u64> {
+    (0..ticks)
+        .map(|k| {
+            let start = Instant::now();
+            f(k);
+            let ns = start.elapsed().as_nanos() as u64;
+            bar.tick();
+            ns
+        })
+        .collect()
+}
+
+/// The `build-1m` graph: `pairs` one-way bindings between `2 * pairs`
+/// entities, synced.
+pub struct Pairs {
+    engine: Engine,
+    sources: Vec<Entity>,
+    targets: Vec<Entity>,
+    csr: Csr,
+}
+
+/// `build-1m`: spawn, then bind; time and bytes per binding.
+pub fn build(plan: Plan, bar: &ProgressBar) -> (Outcome, Pairs) {
+    let pairs = plan.size(1_000_000);
+    bar.set_message(format!("build: spawning {} entities", 2 * pairs));
+    let mut engine = Engine::new();
+    let entities: Vec<Entity> = (0..2 * pairs).map(|_| engine.spawn((V(0.0),))).collect();
+    let rss_before = rss_bytes();
+    bar.set_message(format!("build: binding {pairs} pairs"));
+    let start = Instant::now();
+    for pair in entities.chunks_exact(2) {
+        engine.bind::<V>(pair[0], pair[1]).expect("alive, with V");
+    }
+    let bind_ns = start.elapsed().as_nanos() as u64;
+    let rss_after = rss_bytes();
+    let (entity_count, binding_count) = (engine.entity_count(), engine.binding_count());
+    engine.tick(); // the initial sync, not timed
+
+    let edges: Vec<(u32, u32)> = (0..pairs as u32).map(|i| (2 * i, 2 * i + 1)).collect();
+    let start = Instant::now();
+    let csr = Csr::new(2 * pairs, black_box(&edges));
+    let base_ns = start.elapsed().as_nanos() as u64;
+
+    let per = bind_ns as f64 / pairs as f64;
+    let base = base_ns as f64 / pairs as f64;
+    let outcome = Outcome {
+        ticks: 1,
+        median_ns: bind_ns,
+        min_ns: bind_ns,
+        edges_per_tick: pairs,
+        per_edge_ns: per,
+        baseline_per_edge_ns: base,
+        entities: entity_count,
+        bindings: binding_count,
+        bytes_per_binding: rss_after.saturating_sub(rss_before) as f64 / pairs as f64,
+        ok: entity_count == 2 * pairs && binding_count == pairs,
+        note: format!("{per:.0} ns per bind"),
+        ..Outcome::new("build-1m", pairs)
+    };
+    let (sources, targets) = entities.chunks_exact(2).map(|p| (p[0], p[1])).unzip();
+    (outcome, Pairs { engine, sources, targets, csr })
+}
+
+/// `idle-1m`: tick with nothing changed.
+pub fn idle(plan: Plan, bar: &ProgressBar, graph: &mut Pairs) -> Outcome {
+    bar.set_message("idle: ticking");
+    let mut written = 0;
+    let samples = time(plan.ticks(1000), bar, |_| written += graph.engine.tick().properties_written);
+    let base = time(plan.ticks(1000), bar, |_| {
+        black_box(graph.csr.tick());
+    });
+    let (median, min) = stats_ns(&samples);
+    Outcome {
+        ticks: samples.len(),
+        median_ns: median,
+        min_ns: min,
+        baseline_per_edge_ns: 0.0,
+        entities: graph.engine.entity_count(),
+        bindings: graph.engine.binding_count(),
+        ok: written == 0,
+        note: format!("baseline idle {} ns", stats_ns(&base).0),
+        ..Outcome::new("idle-1m", graph.sources.len())
+    }
+}
+
+/// `sparse-1m`: 1% of the sources change per tick.
+pub fn sparse(plan: Plan, bar: &ProgressBar, graph: &mut Pairs) -> Outcome {
+    let n = graph.sources.len();
+    let changes = (n / 100).max(1);
+    let ticks = plan.ticks(20);
+    bar.set_message(format!("sparse: {changes} changes per tick"));
+    let mut ok = true;
+    let mut written = Vec::new();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut picked = Vec::with_capacity(changes);
+    let mut value = 1.0e6;
+    let samples = time(ticks, bar, |_| {
+        value += 1.0;
+        picked.clear();
+        for _ in 0..changes {
+            let i = rng.below(n);
+            picked.push(i);
+            graph.engine.set(graph.sources[i], V(value)).expect("alive");
+        }
+        written.push(graph.engine.tick().properties_written);
+    });
+    // Every changed source's target holds the value of the last tick.
+    for &i in &picked {
+        ok &= graph.engine.get::<V>(graph.targets[i]) == Ok(V(value));
+    }
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut value = 1.0e6;
+    let mut base_written = Vec::new();
+    let base = time(ticks, bar, |_| {
+        value += 1.0;
+        for _ in 0..changes {
+            let i = rng.below(n) as u32;
+            graph.csr.set(2 * i, value);
+        }
+        base_written.push(graph.csr.tick());
+    });
+    ok &= written == base_written;
+    finish("sparse-1m", n, &samples, &base, mean(&written), &graph.engine, ok)
+}
+
+fn mean(xs: &[usize]) -> usize {
+    xs.iter().sum::<usize>() / xs.len().max(1)
+}
+
+/// Fills in the timing columns of an outcome.
+fn finish(
+    name: &str,
+    size: usize,
+    samples: &[u64],
+    base: &[u64],
+    edges: usize,
+    engine: &Engine,
+    ok: bool,
+) -> Outcome {
+    let (median, min) = stats_ns(samples);
+    let (base_median, _) = stats_ns(base);
+    let per = median as f64 / edges.max(1) as f64;
+    let base_per = base_median as f64 / edges.max(1) as f64;
+    Outcome {
+        ticks: samples.len(),
+        median_ns: median,
+        min_ns: min,
+        edges_per_tick: edges,
+        per_edge_ns: per,
+        baseline_per_edge_ns: base_per,
+        entities: engine.entity_count(),
+        bindings: engine.binding_count(),
+        ok,
+        ..Outcome::new(name, size)
+    }
+}
+
+/// `chain-10k`: a0 → a1 → … → aN, set a0.
+pub fn chain(plan: Plan, bar: &ProgressBar) -> Outcome {
+    let n = plan.size(10_000);
+    bar.set_message(format!("chain: {n} links"));
+    let mut engine = Engine::new();
+    let chain: Vec<Entity> = (0..n).map(|_| engine.spawn((V(0.0),))).collect();
+    for pair in chain.windows(2) {
+        engine.bind::<V>(pair[0], pair[1]).expect("alive");
+    }
+    engine.tick();
+    let mut ok = true;
+    let ticks = plan.ticks(200);
+    let samples = time(ticks, bar, |k| {
+        engine.set(chain[0], V(k as f64 + 1.0)).expect("alive");
+        engine.tick();
+        ok &= engine.get::<V>(chain[n - 1]) == Ok(V(k as f64 + 1.0));
+    });
+    let edges: Vec<(u32, u32)> = (0..n as u32 - 1).map(|i| (i, i + 1)).collect();
+    let mut csr = Csr::new(n, &edges);
+    let base = time(ticks, bar, |k| {
+        csr.set(0, k as f64 + 1.0);
+        black_box(csr.tick());
+    });
+    finish("chain-10k", n, &samples, &base, n - 1, &engine, ok)
+}
+
+/// `fanout-100k`: one source bound to every target.
+pub fn fanout(plan: Plan, bar: &ProgressBar) -> Outcome {
+    let n = plan.size(100_000);
+    bar.set_message(format!("fanout: {n} targets"));
+    let mut engine = Engine::new();
+    let source = engine.spawn((V(0.0),));
+    let targets: Vec<Entity> = (0..n).map(|_| engine.spawn((V(0.0),))).collect();
+    for &t in &targets {
+        engine.bind::<V>(source, t).expect("alive");
+    }
+    engine.tick();
+    let mut ok = true;
+    let ticks = plan.ticks(100);
+    let samples = time(ticks, bar, |k| {
+        engine.set(source, V(k as f64 + 1.0)).expect("alive");
+        ok &= engine.tick().properties_written == n;
+    });
+    ok &= targets.iter().all(|&t| engine.get::<V>(t) == Ok(V(ticks as f64)));
+    let edges: Vec<(u32, u32)> = (1..=n as u32).map(|t| (0, t)).collect();
+    let mut csr = Csr::new(n + 1, &edges);
+    let base = time(ticks, bar, |k| {
+        csr.set(0, k as f64 + 1.0);
+        black_box(csr.tick());
+    });
+    finish("fanout-100k", n, &samples, &base, n, &engine, ok)
+}
+
+/// `two-way-100k`: pairs bound both ways; 1% of pairs set per tick, half
+/// from each side.
+pub fn two_way(plan: Plan, bar: &ProgressBar) -> Outcome {
+    let n = plan.size(100_000);
+    let changes = (n / 100).max(2);
+    bar.set_message(format!("two-way: {n} pairs"));
+    let mut engine = Engine::new();
+    let mut ends = Vec::with_capacity(n);
+    for _ in 0..n {
+        let a = engine.spawn((V(0.0),));
+        let b = engine.spawn((V(0.0),));
+        engine.bind_two_way::<V>(a, b).expect("alive");
+        ends.push((a, b));
+    }
+    engine.tick();
+    let ticks = plan.ticks(50);
+    let mut ok = true;
+    let mut rng = Rng(0x51_7cc1_b727_220a);
+    let mut value = 0.0;
+    let mut written = Vec::new();
+    let mut touched = Vec::with_capacity(changes);
+    let samples = time(ticks, bar, |_| {
+        touched.clear();
+        for c in 0..changes {
+            value += 1.0;
+            let i = rng.below(n);
+            touched.push(i);
+            let (a, b) = ends[i];
+            engine.set(if c % 2 == 0 { a } else { b }, V(value)).expect("alive");
+        }
+        let stats = engine.tick();
+        // Each property written at most once: never more writes than changes.
+        ok &= stats.properties_written <= changes;
+        written.push(stats.properties_written);
+        for &i in &touched {
+            let (a, b) = ends[i];
+            ok &= engine.get::<V>(a) == engine.get::<V>(b);
+        }
+    });
+    let edges: Vec<(u32, u32)> =
+        (0..n as u32).flat_map(|i| [(2 * i, 2 * i + 1), (2 * i + 1, 2 * i)]).collect();
+    let mut csr = Csr::new(2 * n, &edges);
+    let mut rng = Rng(0x51_7cc1_b727_220a);
+    let mut value = 0.0;
+    let base = time(ticks, bar, |_| {
+        for c in 0..changes {
+            value += 1.0;
+            let i = rng.below(n) as u32;
+            csr.set(2 * i + (c % 2) as u32, value);
+        }
+        black_box(csr.tick());
+    });
+    finish("two-way-100k", n, &samples, &base, mean(&written), &engine, ok)
+}
+
+/// `churn-10k`: persistent sources; each tick spawns targets bound to them
+/// and despawns the previous tick's.
+pub fn churn(plan: Plan, bar: &ProgressBar) -> Outcome {
+    let n = plan.size(10_000);
+    let ticks = plan.ticks(100).max(12);
+    bar.set_message(format!("churn: {n} spawn+bind+despawn per tick"));
+    let mut engine = Engine::new();
+    let sources: Vec<Entity> = (0..n).map(|i| engine.spawn((V(i as f64),))).collect();
+    let mut previous: Vec<Entity> = Vec::new();
+    let mut spawned = Vec::with_capacity(n);
+    let mut ok = true;
+    let mut rss = (0, 0);
+    let samples = time(ticks, bar, |k| {
+        spawned.clear();
+        for &s in &sources {
+            let t = engine.spawn((V(-1.0),));
+            engine.bind::<V>(s, t).expect("alive");
+            spawned.push(t);
+        }
+        for e in previous.drain(..) {
+            engine.despawn(e).expect("alive");
+        }
+        engine.tick();
+        std::mem::swap(&mut previous, &mut spawned);
+        ok &= engine.entity_count() == 2 * n && engine.binding_count() == n;
+        if k == 9 {
+            rss.0 = rss_bytes();
+        }
+        if k == ticks - 1 {
+            rss.1 = rss_bytes();
+        }
+    });
+    ok &= previous.iter().zip(&sources).all(|(&t, &s)| engine.get::<V>(t) == engine.get::<V>(s));
+    let flat = rss.1 as f64 <= rss.0 as f64 * 1.05;
+    if !plan.quick {
+        ok &= flat;
+    }
+    // Baseline: the same churn on slot vectors with a free list.
+    let mut values: Vec<f64> = (0..n).map(|i| i as f64).collect();
+    let mut free: Vec<u32> = Vec::new();
+    let mut edges: Vec<(u32, u32)> = Vec::new();
+    let mut live: Vec<u32> = Vec::new();
+    let base = time(ticks, bar, |_| {
+        let mut fresh = Vec::with_capacity(n);
+        for s in 0..n as u32 {
+            let t = free.pop().unwrap_or_else(|| {
+                values.push(0.0);
+                (values.len() - 1) as u32
+            });
+            values[t as usize] = -1.0;
+            edges.push((s, t));
+            fresh.push(t);
+        }
+        let stale: std::collections::HashSet<u32> = live.drain(..).collect();
+        edges.retain(|(_, t)| !stale.contains(t));
+        free.extend(stale);
+        for &(s, t) in &edges {
+            values[t as usize] = values[s as usize];
+        }
+        live = fresh;
+    });
+    let mut outcome = finish("churn-10k", n, &samples, &base, n, &engine, ok);
+    outcome.note = format!(
+        "{:.0} ns per spawn+bind+despawn; RSS tick 10 {} MiB -> tick {ticks} {} MiB{}",
+        outcome.per_edge_ns,
+        rss.0 >> 20,
+        rss.1 >> 20,
+        if flat { "" } else { " (grew)" }
+    );
+    outcome
+}
+
+/// `cellx-N`: layers of four derived properties.
+pub fn cellx(plan: Plan, bar: &ProgressBar, layers: usize) -> Outcome {
+    let name = format!("cellx-{layers}");
+    bar.set_message(format!("{name}: building"));
+    let mut engine = Engine::new();
+    let first: Vec<Entity> = (1..=4).map(|x| engine.spawn((V(x as f64),))).collect();
+    let mut prev = first.clone();
+    for _ in 1..layers {
+        let next: Vec<Entity> = (0..4).map(|_| engine.spawn((V(0.0),))).collect();
+        engine.derive(next[0], (prev[1],), |(b,): (&V,)| *b).expect("derive");
+        engine.derive(next[1], (prev[0], prev[2]), |(a, c): (&V, &V)| V(a.0 - c.0)).expect("derive");
+        engine.derive(next[2], (prev[1], prev[3]), |(b, d): (&V, &V)| V(b.0 + d.0)).expect("derive");
+        engine.derive(next[3], (prev[2],), |(c,): (&V,)| *c).expect("derive");
+        prev = next;
+    }
+    engine.tick();
+    let inputs = [[4.0, 3.0, 2.0, 1.0], [1.0, 2.0, 3.0, 4.0]];
+    let mut expected = Vec::new();
+    let mut ok = true;
+    let mut fired = Vec::new();
+    let ticks = plan.ticks(50);
+    bar.set_message(format!("{name}: ticking"));
+    let samples = time(ticks, bar, |k| {
+        for (e, x) in first.iter().zip(inputs[k % 2]) {
+            engine.set(*e, V(x)).expect("alive");
+        }
+        let stats = engine.tick();
+        ok &= stats.bindings_fired <= 4 * (layers - 1);
+        fired.push(stats.properties_written);
+    });
+    baseline::cellx(inputs[(ticks - 1) % 2], layers, &mut expected);
+    let last = expected[layers - 1];
+    ok &= prev.iter().zip(last).all(|(&e, x)| engine.get::<V>(e) == Ok(V(x)));
+    let base = time(ticks, bar, |k| {
+        baseline::cellx(inputs[k % 2], layers, &mut expected);
+        black_box(&expected);
+    });
+    let mut outcome = finish(&name, layers, &samples, &base, mean(&fired), &engine, ok);
+    outcome.note = format!("update tick {:.2} ms", outcome.median_ns as f64 / 1e6);
+    outcome
+}
+
+/// `threads-4x250k`: four producers send sets through their own handles
+/// while the owner ticks.
+pub fn threads(plan: Plan, bar: &ProgressBar) -> Outcome {
+    const PRODUCERS: usize = 4;
+    let per = plan.size(250_000);
+    let slots = 1024;
+    bar.set_message(format!("threads: {PRODUCERS} x {per} sets"));
+    let mut engine = Engine::new();
+    let entities: Vec<Entity> = (0..PRODUCERS * slots).map(|_| engine.spawn((V(-1.0),))).collect();
+    let go = Arc::new(AtomicBool::new(false));
+    let start = Instant::now();
+    let producers: Vec<_> = (0..PRODUCERS)
+        .map(|p| {
+            let handle = engine.handle();
+            let mine: Vec<Entity> = entities[p * slots..(p + 1) * slots].to_vec();
+            let go = go.clone();
+            thread::spawn(move || {
+                while !go.load(Ordering::Acquire) {
+                    std::hint::spin_loop();
+                }
+                for i in 0..per {
+                    handle.set(mine[i % slots], V(i as f64)).expect("engine alive");
+                }
+            })
+        })
+        .collect();
+    go.store(true, Ordering::Release);
+    let (mut applied, mut rejected, mut ticks) = (0, 0, 0);
+    while applied < PRODUCERS * per {
+        let stats = engine.tick();
+        applied += stats.commands_applied;
+        rejected += stats.commands_rejected;
+        ticks += 1;
+        if stats.commands_applied == 0 {
+            thread::yield_now();
+        }
+    }
+    let elapsed = start.elapsed().as_nanos() as u64;
+    for p in producers {
+        p.join().expect("producer");
+    }
+    // Per-sender order: every slot holds the last value its producer sent.
+    let last = |i: usize| (0..per).rev().find(|k| k % slots == i).map_or(-1.0, |k| k as f64);
+    let ok = rejected == 0
+        && entities.iter().enumerate().all(|(j, &e)| engine.get::<V>(e) == Ok(V(last(j % slots))));
+
+    // Baseline: the same sends of (index, value) over a plain channel into a Vec.
+    let (tx, rx) = bindery::crossbeam_channel::unbounded::<(u32, f64)>();
+    let start = Instant::now();
+    let senders: Vec<_> = (0..PRODUCERS)
+        .map(|p| {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                for i in 0..per {
+                    tx.send(((p * slots + i % slots) as u32, i as f64)).expect("receiver alive");
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    let mut values = vec![0.0; PRODUCERS * slots];
+    for (i, v) in rx.iter() {
+        values[i as usize] = v;
+    }
+    let base_elapsed = start.elapsed().as_nanos() as u64;
+    for s in senders {
+        s.join().expect("sender");
+    }
+    black_box(&values);
+    let total = PRODUCERS * per;
+    let per_cmd = elapsed as f64 / total as f64;
+    Outcome {
+        ticks,
+        median_ns: elapsed,
+        min_ns: elapsed,
+        edges_per_tick: total,
+        per_edge_ns: per_cmd,
+        baseline_per_edge_ns: base_elapsed as f64 / total as f64,
+        entities: engine.entity_count(),
+        bindings: engine.binding_count(),
+        ok,
+        note: format!("{:.1} M commands/s end to end", total as f64 / elapsed as f64 * 1e3),
+        ..Outcome::new("threads-4x250k", total)
+    }
+}
