@@ -53,11 +53,22 @@ impl Plan {
 
 /// Times `ticks` runs of `f`, in nanoseconds each.
 fn time(ticks: usize, bar: &ProgressBar, mut f: impl FnMut(usize)) -> Vec<u64> {
+    time_checked(ticks, bar, |k| f(k), |_| {})
+}
+
+/// Times `ticks` runs of `work`, running the untimed `check` after each.
+fn time_checked(
+    ticks: usize,
+    bar: &ProgressBar,
+    mut work: impl FnMut(usize),
+    mut check: impl FnMut(usize),
+) -> Vec<u64> {
     (0..ticks)
         .map(|k| {
             let start = Instant::now();
-            f(k);
+            work(k);
             let ns = start.elapsed().as_nanos() as u64;
+            check(k);
             bar.tick();
             ns
         })
@@ -221,11 +232,18 @@ pub fn chain(plan: Plan, bar: &ProgressBar) -> Outcome {
     engine.tick();
     let mut ok = true;
     let ticks = plan.ticks(200);
-    let samples = time(ticks, bar, |k| {
-        engine.set(chain[0], V(k as f64 + 1.0)).expect("alive");
-        engine.tick();
-        ok &= engine.get::<V>(chain[n - 1]) == Ok(V(k as f64 + 1.0));
-    });
+    let engine = std::cell::RefCell::new(engine);
+    let samples = time_checked(
+        ticks,
+        bar,
+        |k| {
+            let mut engine = engine.borrow_mut();
+            engine.set(chain[0], V(k as f64 + 1.0)).expect("alive");
+            engine.tick();
+        },
+        |k| ok &= engine.borrow().get::<V>(chain[n - 1]) == Ok(V(k as f64 + 1.0)),
+    );
+    let engine = engine.into_inner();
     let edges: Vec<(u32, u32)> = (0..n as u32 - 1).map(|i| (i, i + 1)).collect();
     let mut csr = Csr::new(n, &edges);
     let base = time(ticks, bar, |k| {
@@ -281,26 +299,39 @@ pub fn two_way(plan: Plan, bar: &ProgressBar) -> Outcome {
     let mut ok = true;
     let mut rng = Rng(0x51_7cc1_b727_220a);
     let mut value = 0.0;
-    let mut written = Vec::new();
-    let mut touched = Vec::with_capacity(changes);
-    let samples = time(ticks, bar, |_| {
-        touched.clear();
-        for c in 0..changes {
-            value += 1.0;
-            let i = rng.below(n);
-            touched.push(i);
-            let (a, b) = ends[i];
-            engine.set(if c % 2 == 0 { a } else { b }, V(value)).expect("alive");
-        }
-        let stats = engine.tick();
-        // Each property written at most once: never more writes than changes.
-        ok &= stats.properties_written <= changes;
-        written.push(stats.properties_written);
-        for &i in &touched {
-            let (a, b) = ends[i];
-            ok &= engine.get::<V>(a) == engine.get::<V>(b);
-        }
-    });
+    let written: Vec<usize> = Vec::new();
+    let touched: Vec<usize> = Vec::with_capacity(changes);
+    let engine = std::cell::RefCell::new(engine);
+    let touched = std::cell::RefCell::new(touched);
+    let written = std::cell::RefCell::new(written);
+    let samples = time_checked(
+        ticks,
+        bar,
+        |_| {
+            let mut engine = engine.borrow_mut();
+            let mut touched = touched.borrow_mut();
+            touched.clear();
+            for c in 0..changes {
+                value += 1.0;
+                let i = rng.below(n);
+                touched.push(i);
+                let (a, b) = ends[i];
+                engine.set(if c % 2 == 0 { a } else { b }, V(value)).expect("alive");
+            }
+            let stats = engine.tick();
+            written.borrow_mut().push(stats.properties_written);
+        },
+        |_| {
+            let engine = engine.borrow();
+            // Each property written at most once: never more writes than changes.
+            ok &= written.borrow().last().is_some_and(|&w| w <= changes);
+            for &i in touched.borrow().iter() {
+                let (a, b) = ends[i];
+                ok &= engine.get::<V>(a) == engine.get::<V>(b);
+            }
+        },
+    );
+    let engine = engine.into_inner();
     let edges: Vec<(u32, u32)> =
         (0..n as u32).flat_map(|i| [(2 * i, 2 * i + 1), (2 * i + 1, 2 * i)]).collect();
     let mut csr = Csr::new(2 * n, &edges);
@@ -314,7 +345,7 @@ pub fn two_way(plan: Plan, bar: &ProgressBar) -> Outcome {
         }
         black_box(csr.tick());
     });
-    finish("two-way-100k", n, &samples, &base, mean(&written), &engine, ok)
+    finish("two-way-100k", n, &samples, &base, mean(&written.into_inner()), &engine, ok)
 }
 
 /// `churn-10k`: persistent sources; each tick spawns targets bound to them

@@ -64,6 +64,22 @@ pub trait Lane: Send + 'static {
     fn as_any_mut(&mut self) -> &mut dyn Any;
 }
 
+/// Writes `value` into a fire's target if it differs.
+#[inline]
+fn write<T: Property>(world: &mut World, fire: &Fire, value: T, out: &mut LaneOutput) {
+    match world.query_one_mut::<&mut T>(fire.target) {
+        Ok(target) => {
+            if *target != value {
+                *target = value;
+                out.written.push((fire.target_node, fire.edge));
+                #[cfg(any(debug_assertions, feature = "edge-trace"))]
+                tracing::trace!(edge = fire.edge, target = ?fire.target, "{} written", type_name::<T>());
+            }
+        }
+        Err(_) => out.broken.push(fire.edge),
+    }
+}
+
 /// The lane of transforms `F: Fn(&S) -> T`.
 ///
 /// Transforms are stored by value; a non-capturing closure or function item
@@ -115,36 +131,37 @@ where
             }
             std::hint::black_box(live);
         }
-        for fire in fires {
+        // A zero-sized transform captures nothing, so every edge of the lane
+        // computes the same value from the same source: a run of fires
+        // sharing a source (a fan-out) reads and transforms it once.
+        let shared = std::mem::size_of::<F>() == 0;
+        let mut i = 0;
+        while i < fires.len() {
+            let fire = fires[i];
+            let mut end = i + 1;
+            if shared {
+                while end < fires.len() && fires[end].source == fire.source {
+                    end += 1;
+                }
+            }
             let Some(f) = self.transforms[fire.slot as usize].as_ref() else {
-                out.broken.push(fire.edge);
+                out.broken.extend(fires[i..end].iter().map(|f| f.edge));
+                i = end;
                 continue;
             };
             let value = match world.query_one_mut::<&S>(fire.source) {
                 Ok(source) => f(source),
                 Err(_) => {
-                    out.broken.push(fire.edge);
+                    out.broken.extend(fires[i..end].iter().map(|f| f.edge));
+                    i = end;
                     continue;
                 }
             };
-            match world.query_one_mut::<&mut T>(fire.target) {
-                Ok(target) => {
-                    if *target != value {
-                        *target = value;
-                        out.written.push((fire.target_node, fire.edge));
-                        #[cfg(any(debug_assertions, feature = "edge-trace"))]
-                        tracing::trace!(
-                            edge = fire.edge,
-                            source = ?fire.source,
-                            target = ?fire.target,
-                            "{} -> {}",
-                            type_name::<S>(),
-                            type_name::<T>()
-                        );
-                    }
-                }
-                Err(_) => out.broken.push(fire.edge),
+            for fire in &fires[i..end - 1] {
+                write(world, fire, value.clone(), out);
             }
+            write(world, &fires[end - 1], value, out);
+            i = end;
         }
     }
 
