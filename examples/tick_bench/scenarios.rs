@@ -52,8 +52,8 @@ impl Plan {
 }
 
 /// Times `ticks` runs of `f`, in nanoseconds each.
-fn time(ticks: usize, bar: &ProgressBar, mut f: impl FnMut(usize)) -> Vec<u64> {
-    time_checked(ticks, bar, |k| f(k), |_| {})
+fn time(ticks: usize, bar: &ProgressBar, f: impl FnMut(usize)) -> Vec<u64> {
+    time_checked(ticks, bar, f, |_| {})
 }
 
 /// Times `ticks` runs of `work`, running the untimed `check` after each.
