@@ -91,6 +91,9 @@ pub struct Engine {
     pub(crate) commands: Commands,
     pub(crate) observers: Observers,
     pub(crate) polls: Polls,
+    /// Why the engine is poisoned: a transform, callback or command panicked
+    /// during a tick.
+    pub(crate) poisoned: Option<String>,
 }
 
 impl Default for Engine {
@@ -153,6 +156,7 @@ impl Engine {
             commands: Commands::new(capacity),
             observers: Observers::default(),
             polls: Polls::default(),
+            poisoned: None,
         }
     }
 
@@ -192,6 +196,27 @@ impl Engine {
         }
         self.commands.pooled -= 1;
         self.world.insert(entity, bundle).map_err(|_| Error::NoSuchEntity(entity))
+    }
+
+    /// `Err(Error::Poisoned)` once a tick has panicked.
+    pub(crate) fn live(&self) -> Result<(), Error> {
+        match self.poisoned {
+            None => Ok(()),
+            Some(_) => Err(Error::Poisoned),
+        }
+    }
+
+    /// Whether a transform, callback or command panicked during a tick. A
+    /// poisoned engine refuses every call that returns a `Result` with
+    /// [`Error::Poisoned`] and its ticks do nothing; it can still be read
+    /// through [`world`](Engine::world) and dropped safely (nothing leaks).
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned.is_some()
+    }
+
+    /// What the panic that poisoned the engine said.
+    pub fn poison_reason(&self) -> Option<&str> {
+        self.poisoned.as_deref()
     }
 
     fn is_pooled(&self, entity: Entity) -> bool {
@@ -247,6 +272,7 @@ impl Engine {
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn despawn(&mut self, entity: Entity) -> Result<(), Error> {
+        self.live()?;
         if self.is_pooled(entity) {
             return Err(Error::NoSuchEntity(entity));
         }
@@ -305,6 +331,7 @@ impl Engine {
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn set<T: Property>(&mut self, entity: Entity, value: T) -> Result<(), Error> {
+        self.live()?;
         let current = match self.world.query_one_mut::<&mut T>(entity) {
             Ok(current) => current,
             Err(e) => return Err(self.query_error::<T>(entity, e)),
@@ -332,6 +359,7 @@ impl Engine {
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn insert<T: Property>(&mut self, entity: Entity, value: T) -> Result<(), Error> {
+        self.live()?;
         match self.world.query_one_mut::<&mut T>(entity) {
             Ok(current) => {
                 if *current != value {
@@ -367,6 +395,7 @@ impl Engine {
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn modify<T: Property>(&mut self, entity: Entity, f: impl FnOnce(&mut T)) -> Result<(), Error> {
+        self.live()?;
         let bound = self.graph.node_of::<T>(entity).is_some();
         let current = match self.world.query_one_mut::<&mut T>(entity) {
             Ok(current) => current,
@@ -404,6 +433,7 @@ impl Engine {
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn remove<T: Property>(&mut self, entity: Entity) -> Result<T, Error> {
+        self.live()?;
         self.check_component::<T>(entity)?;
         self.graph.unlink_property::<T>(entity);
         self.world.remove_one::<T>(entity).map_err(|e| Error::from_component::<T>(entity, e))
@@ -441,6 +471,7 @@ impl Engine {
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn read<T: hecs::Component, R>(&self, entity: Entity, f: impl FnOnce(&T) -> R) -> Result<R, Error> {
+        self.live()?;
         let component = self.world.get::<&T>(entity).map_err(|e| Error::from_component::<T>(entity, e))?;
         Ok(f(&component))
     }
@@ -501,6 +532,7 @@ impl Engine {
         T: Property,
         F: Fn(&S) -> T + Send + 'static,
     {
+        self.live()?;
         self.check_binding::<S, T>(source, target)?;
         Ok(self.graph.link_map(source, target, f))
     }
@@ -580,6 +612,7 @@ impl Engine {
         F: Fn(&A) -> B + Send + 'static,
         G: Fn(&B) -> A + Send + 'static,
     {
+        self.live()?;
         self.check_binding::<A, B>(a, b)?;
         Ok(self.graph.link_two_way(a, b, forward, backward))
     }
@@ -625,6 +658,7 @@ impl Engine {
         T: Property,
         F: DeriveFn<M, T>,
     {
+        self.live()?;
         let inputs = M::describe(sources);
         for &(entity, _, _) in &inputs {
             if !self.is_alive(entity) {
@@ -661,6 +695,7 @@ impl Engine {
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn unbind(&mut self, id: BindingId) -> Result<(), Error> {
+        self.live()?;
         if self.graph.unlink(id) { Ok(()) } else { Err(Error::NoSuchBinding(id)) }
     }
 
@@ -686,6 +721,7 @@ impl Engine {
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn set_enabled(&mut self, id: BindingId, enabled: bool) -> Result<(), Error> {
+        self.live()?;
         if self.graph.set_enabled(id, enabled) { Ok(()) } else { Err(Error::NoSuchBinding(id)) }
     }
 
@@ -727,6 +763,7 @@ impl Engine {
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn binding(&self, id: BindingId) -> Result<BindingInfo, Error> {
+        self.live()?;
         self.graph.info(id).ok_or(Error::NoSuchBinding(id))
     }
 

@@ -53,6 +53,9 @@ pub enum Error {
         /// The would-be parent, which is `child` or one of its descendants.
         parent: Entity,
     },
+    /// A transform, callback or command panicked during an earlier tick; the
+    /// engine refuses further calls (see `Engine::is_poisoned`).
+    Poisoned,
     /// A bounded command queue is full (from a [`Handle`](crate::Handle)'s
     /// `try_*` calls).
     Full,
@@ -85,6 +88,9 @@ impl fmt::Display for Error {
                 write!(f, "{id} does not exist (unbound, or an endpoint was despawned)")
             }
             Error::EngineGone => f.write_str("the engine was dropped"),
+            Error::Poisoned => {
+                f.write_str("the engine is poisoned: a transform, callback or command panicked")
+            }
             Error::HierarchyCycle { child, parent } => {
                 write!(
                     f,

@@ -26,6 +26,7 @@ impl Engine {
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn spawn_child(&mut self, parent: Entity, bundle: impl DynamicBundle) -> Result<Entity, Error> {
+        self.live()?;
         if !self.is_alive(parent) {
             return Err(Error::NoSuchEntity(parent));
         }
@@ -40,6 +41,7 @@ impl Engine {
     /// [`Error::NoSuchEntity`] for either, [`Error::HierarchyCycle`] if
     /// `parent` is `child` or one of its descendants.
     pub fn set_parent(&mut self, child: Entity, parent: Entity) -> Result<(), Error> {
+        self.live()?;
         for e in [child, parent] {
             if !self.is_alive(e) {
                 return Err(Error::NoSuchEntity(e));
@@ -57,6 +59,7 @@ impl Engine {
     /// # Errors
     /// [`Error::NoSuchEntity`].
     pub fn remove_parent(&mut self, child: Entity) -> Result<Option<Entity>, Error> {
+        self.live()?;
         if !self.is_alive(child) {
             return Err(Error::NoSuchEntity(child));
         }
@@ -95,6 +98,7 @@ impl Engine {
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn despawn_recursive(&mut self, root: Entity) -> Result<usize, Error> {
+        self.live()?;
         if !self.is_alive(root) {
             return Err(Error::NoSuchEntity(root));
         }

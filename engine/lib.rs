@@ -6,6 +6,7 @@
 //! [`TickStats`] and friends. Underneath, `bindery-components` holds the
 //! plain data and `bindery-systems` the systems (propagation, cleanup) that
 //! the engine runs; [`hecs`] is re-exported so you use the same version.
+#![forbid(unsafe_code)]
 
 mod engine;
 mod error;

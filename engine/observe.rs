@@ -159,6 +159,7 @@ impl Engine {
         T: Property,
         F: FnMut(&T) + Send + 'static,
     {
+        self.live()?;
         self.check_component::<T>(entity)?;
         let ty = self.graph.watch_type::<T>();
         let id = self.observers.add(
@@ -197,6 +198,7 @@ impl Engine {
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn subscribe<T: Property>(&mut self, entity: Entity) -> Result<Receiver<T>, Error> {
+        self.live()?;
         self.check_component::<T>(entity)?;
         let ty = self.graph.watch_type::<T>();
         let (tx, rx) = crossbeam_channel::unbounded();
@@ -250,6 +252,7 @@ impl Engine {
     /// [`Error::NoSuchObserver`] if it was removed already (or went with its
     /// entity).
     pub fn remove_observer(&mut self, id: ObserverId) -> Result<(), Error> {
+        self.live()?;
         if !self.observers.remove(id) {
             return Err(Error::NoSuchObserver(id));
         }

@@ -114,6 +114,7 @@ impl Engine {
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn poll<T: Property>(&mut self, entity: Entity) -> Result<PollId, Error> {
+        self.live()?;
         self.check_component::<T>(entity)?;
         let last = self.get::<T>(entity)?;
         self.graph.watch_type::<T>();
@@ -131,6 +132,7 @@ impl Engine {
     /// [`Error::NoSuchPoll`] if it was stopped already or went with its
     /// entity.
     pub fn unpoll(&mut self, id: PollId) -> Result<(), Error> {
+        self.live()?;
         if self.polls.remove(id) { Ok(()) } else { Err(Error::NoSuchPoll(id)) }
     }
 
@@ -159,6 +161,7 @@ impl Engine {
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn mark_changed<T: Property>(&mut self, entity: Entity) -> Result<(), Error> {
+        self.live()?;
         self.check_component::<T>(entity)?;
         self.graph.mark_changed::<T>(entity);
         Ok(())

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use bindery_systems::propagate;
-use tracing::{debug, debug_span, warn};
+use tracing::{debug, debug_span, error, warn};
 
 use crate::{Engine, TickStats};
 
@@ -42,12 +42,59 @@ impl Engine {
         let start = Instant::now();
         self.ticks += 1;
         let _span = debug_span!("tick", n = self.ticks).entered();
+        if self.poisoned.is_some() {
+            let rejected = self.drop_queued_commands();
+            return TickStats {
+                tick: self.ticks,
+                commands_rejected: rejected,
+                poisoned: true,
+                duration: start.elapsed(),
+                ..TickStats::default()
+            };
+        }
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run_tick()));
+        let mut stats = match run {
+            Ok(stats) => stats,
+            Err(payload) => {
+                let reason = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic with no message".to_string());
+                error!(%reason, "a transform, callback or command panicked during the tick: the engine is poisoned");
+                self.poisoned = Some(reason);
+                let rejected = self.drop_queued_commands();
+                TickStats { commands_rejected: rejected, poisoned: true, ..TickStats::default() }
+            }
+        };
+        stats.tick = self.ticks;
+        stats.duration = start.elapsed();
+        if stats.changes_applied + stats.changes_superseded + stats.bindings_repaired + stats.commands_applied
+            > 0
+        {
+            debug!(
+                changes = stats.changes_applied,
+                superseded = stats.changes_superseded,
+                fired = stats.bindings_fired,
+                written = stats.properties_written,
+                cut = stats.cycles_cut,
+                repaired = stats.bindings_repaired,
+                commands = stats.commands_applied,
+                rejected = stats.commands_rejected,
+                duration = ?stats.duration,
+                "tick settled"
+            );
+        }
+        stats
+    }
+
+    /// The tick's systems, in order: commands, polls, propagation, observers.
+    fn run_tick(&mut self) -> TickStats {
         let (commands_applied, commands_rejected) = self.apply_commands();
         let polls_changed = self.run_polls();
         let p = propagate(&mut self.world, &mut self.graph, &mut self.scratch);
         let observers_notified = self.notify_observers();
-        let stats = TickStats {
-            tick: self.ticks,
+        TickStats {
             changes_applied: p.changes_applied,
             changes_superseded: p.changes_superseded,
             bindings_fired: p.bindings_fired,
@@ -58,23 +105,15 @@ impl Engine {
             commands_rejected,
             observers_notified,
             polls_changed,
-            duration: start.elapsed(),
-        };
-        if stats.changes_applied + stats.changes_superseded + stats.bindings_repaired + commands_applied > 0 {
-            debug!(
-                changes = stats.changes_applied,
-                superseded = stats.changes_superseded,
-                fired = stats.bindings_fired,
-                written = stats.properties_written,
-                cut = stats.cycles_cut,
-                repaired = stats.bindings_repaired,
-                commands = commands_applied,
-                rejected = commands_rejected,
-                duration = ?stats.duration,
-                "tick settled"
-            );
+            ..TickStats::default()
         }
-        stats
+    }
+
+    /// Drops every queued command unapplied (their receipts see
+    /// [`Error::EngineGone`](crate::Error::EngineGone)); returns how many.
+    fn drop_queued_commands(&mut self) -> usize {
+        let queued: Vec<_> = self.commands.rx.try_iter().collect();
+        queued.len()
     }
 
     /// Applies the commands queued by handles before this tick began (those

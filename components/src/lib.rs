@@ -4,6 +4,7 @@
 //! Nothing here has logic beyond tiny helpers; the systems crate owns the
 //! behaviour and the engine crate owns the public API. Most users never name
 //! this crate: `bindery` re-exports what they need.
+#![forbid(unsafe_code)]
 
 mod binding;
 mod derivation;

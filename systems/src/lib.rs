@@ -10,6 +10,7 @@
 //!
 //! The engine crate wraps these in a safe, typed public API; use this crate
 //! directly only to drive the systems from your own loop.
+#![forbid(unsafe_code)]
 
 mod cleanup;
 mod derive;
