@@ -1,0 +1,219 @@
+//! Model test (slotmap's quickcheck model test, with proptest): random
+//! operation sequences run on the engine and on a tiny, obviously-correct
+//! reference model, compared after every step.
+//!
+//! The model keeps values in a `HashMap` and bindings in a `Vec`, and
+//! propagates with a naive breadth-first flood. To keep it obviously correct
+//! it covers one change per tick: every `Set`, `Bind` and `BindTwoWay` is
+//! followed by a tick (explicit `Tick`s in between must do nothing). Races of
+//! several changes in one tick are covered by `tests/bindings.rs` and by the
+//! fuzzer's invariant checks.
+//!
+//! `BINDERY_MODEL_CASES=20000 cargo test --test model` runs a longer search.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use bindery::{BindingId, Engine, Entity, Error};
+use proptest::prelude::*;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct V(u8);
+
+#[derive(Clone, Debug)]
+enum Op {
+    Spawn(u8),
+    Despawn(usize),
+    Set(usize, u8),
+    Bind(usize, usize),
+    BindTwoWay(usize, usize),
+    Unbind(usize),
+    Tick,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => (0u8..4).prop_map(Op::Spawn),
+        1 => any::<usize>().prop_map(Op::Despawn),
+        4 => (any::<usize>(), 0u8..4).prop_map(|(i, v)| Op::Set(i, v)),
+        3 => (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Op::Bind(a, b)),
+        2 => (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Op::BindTwoWay(a, b)),
+        1 => any::<usize>().prop_map(Op::Unbind),
+        1 => Just(Op::Tick),
+    ]
+}
+
+/// One binding in the model: `two_way` ones carry values both ways.
+#[derive(Clone, Copy, Debug)]
+struct Binding {
+    id: BindingId,
+    source: usize,
+    target: usize,
+    two_way: bool,
+}
+
+/// The reference: values by entity index, live bindings in a list.
+#[derive(Default)]
+struct Model {
+    values: HashMap<usize, u8>,
+    bindings: Vec<Binding>,
+}
+
+impl Model {
+    fn neighbours(&self, n: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        // Newest binding first, as the engine visits them.
+        for b in self.bindings.iter().rev() {
+            if b.source == n {
+                out.push(b.target);
+            }
+            if b.two_way && b.target == n {
+                out.push(b.source);
+            }
+        }
+        out
+    }
+
+    /// Floods `value` from `start` (already holding it), never entering
+    /// `blocked` or a property visited before; equality stops the flood.
+    fn flood(&mut self, start: usize, blocked: usize) {
+        let value = self.values[&start];
+        let mut visited: HashSet<usize> = [start, blocked].into();
+        let mut queue = VecDeque::from([start]);
+        while let Some(n) = queue.pop_front() {
+            for m in self.neighbours(n) {
+                if visited.insert(m) && self.values[&m] != value {
+                    self.values.insert(m, value);
+                    queue.push_back(m);
+                }
+            }
+        }
+    }
+
+    /// A user change to `i`: propagates if `i` is bound.
+    fn set(&mut self, i: usize, v: u8) {
+        if self.values[&i] == v {
+            return;
+        }
+        self.values.insert(i, v);
+        if self.bindings.iter().any(|b| b.source == i || b.target == i) {
+            self.flood(i, i);
+        }
+    }
+
+    /// A new binding's initial sync: the target takes the source's value and
+    /// floods on, never back into the source.
+    fn sync(&mut self, b: Binding) {
+        let value = self.values[&b.source];
+        if self.values[&b.target] != value {
+            self.values.insert(b.target, value);
+            self.flood(b.target, b.source);
+        }
+    }
+}
+
+fn cases() -> u32 {
+    std::env::var("BINDERY_MODEL_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(256)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn engine_matches_the_model(ops in prop::collection::vec(op(), 1..80)) {
+        let mut engine = Engine::new();
+        let mut model = Model::default();
+        let mut entities: Vec<Entity> = Vec::new();
+        let mut ids: Vec<BindingId> = Vec::new();
+        let pick = |len: usize, i: usize| (len > 0).then(|| i % len);
+
+        for op in &ops {
+            match *op {
+                Op::Spawn(v) => {
+                    entities.push(engine.spawn((V(v),)));
+                    model.values.insert(entities.len() - 1, v);
+                }
+                Op::Despawn(i) => {
+                    let Some(i) = pick(entities.len(), i) else { continue };
+                    let alive = model.values.contains_key(&i);
+                    let got = engine.despawn(entities[i]);
+                    prop_assert_eq!(got.is_ok(), alive);
+                    if alive {
+                        model.values.remove(&i);
+                        model.bindings.retain(|b| b.source != i && b.target != i);
+                    }
+                }
+                Op::Set(i, v) => {
+                    let Some(i) = pick(entities.len(), i) else { continue };
+                    let got = engine.set(entities[i], V(v));
+                    if model.values.contains_key(&i) {
+                        prop_assert_eq!(got, Ok(()));
+                        model.set(i, v);
+                    } else {
+                        prop_assert_eq!(got, Err(Error::NoSuchEntity(entities[i])));
+                    }
+                    engine.tick();
+                }
+                Op::Bind(a, b) | Op::BindTwoWay(a, b) => {
+                    let (Some(a), Some(b)) = (pick(entities.len(), a), pick(entities.len(), b)) else { continue };
+                    let two_way = matches!(op, Op::BindTwoWay(..));
+                    let got = if two_way {
+                        engine.bind_two_way::<V>(entities[a], entities[b])
+                    } else {
+                        engine.bind::<V>(entities[a], entities[b])
+                    };
+                    let expected = if !model.values.contains_key(&a) {
+                        Err(Error::NoSuchEntity(entities[a]))
+                    } else if !model.values.contains_key(&b) {
+                        Err(Error::NoSuchEntity(entities[b]))
+                    } else if a == b {
+                        Err(Error::SelfBinding)
+                    } else {
+                        Ok(())
+                    };
+                    match (got, expected) {
+                        (Ok(id), Ok(())) => {
+                            let binding = Binding { id, source: a, target: b, two_way };
+                            model.bindings.push(binding);
+                            model.sync(binding);
+                            ids.push(id);
+                        }
+                        (got, expected) => prop_assert_eq!(got.map(|_| ()), expected),
+                    }
+                    engine.tick();
+                }
+                Op::Unbind(k) => {
+                    let Some(k) = pick(ids.len(), k) else { continue };
+                    let id = ids[k];
+                    let live = model.bindings.iter().any(|b| b.id == id);
+                    prop_assert_eq!(engine.unbind(id).is_ok(), live);
+                    model.bindings.retain(|b| b.id != id);
+                }
+                Op::Tick => {
+                    let stats = engine.tick();
+                    prop_assert_eq!(stats.properties_written, 0, "nothing was pending");
+                }
+            }
+
+            // Compare everything observable.
+            prop_assert_eq!(engine.entity_count(), model.values.len());
+            prop_assert_eq!(engine.binding_count(), model.bindings.len());
+            for (i, &e) in entities.iter().enumerate() {
+                match model.values.get(&i) {
+                    Some(&v) => prop_assert_eq!(engine.get::<V>(e), Ok(V(v)), "entity {} after {:?}", i, op),
+                    None => prop_assert!(!engine.is_alive(e)),
+                }
+                let mut got: Vec<BindingId> = engine.bindings_of(e).collect();
+                got.sort();
+                let mut want: Vec<BindingId> = model
+                    .bindings
+                    .iter()
+                    .filter(|b| b.source == i || b.target == i)
+                    .map(|b| b.id)
+                    .collect();
+                want.sort();
+                prop_assert_eq!(got, want);
+            }
+            prop_assert_eq!(engine.check_invariants(), Ok(()));
+        }
+    }
+}
