@@ -80,7 +80,9 @@ pub fn run(ops: &[Op]) {
                 None => Ok(()),
             },
             Op::Despawn(i) => pick(&entities, i).map_or(Ok(()), |e| engine.despawn(e)),
-            Op::DespawnRecursive(i) => pick(&entities, i).map_or(Ok(()), |e| engine.despawn_recursive(e).map(|_| ())),
+            Op::DespawnRecursive(i) => {
+                pick(&entities, i).map_or(Ok(()), |e| engine.despawn_recursive(e).map(|_| ()))
+            }
             Op::Set(i, v) => pick(&entities, i).map_or(Ok(()), |e| engine.set(e, V(v))),
             Op::Insert(i, n) => pick(&entities, i).map_or(Ok(()), |e| engine.insert(e, L(n.to_string()))),
             Op::Remove(i) => pick(&entities, i).map_or(Ok(()), |e| engine.remove::<V>(e).map(|_| ())),
@@ -113,7 +115,9 @@ pub fn run(ops: &[Op]) {
                 (Some(c), Some(p)) => engine.set_parent(c, p),
                 _ => Ok(()),
             },
-            Op::Subscribe(i) => pick(&entities, i).map_or(Ok(()), |e| engine.subscribe::<V>(e).map(|r| receivers.push(r))),
+            Op::Subscribe(i) => {
+                pick(&entities, i).map_or(Ok(()), |e| engine.subscribe::<V>(e).map(|r| receivers.push(r)))
+            }
             Op::Poll(i) => pick(&entities, i).map_or(Ok(()), |e| engine.poll::<V>(e).map(|_| ())),
             Op::HandleSet(i, v) => pick(&entities, i).map_or(Ok(()), |e| handle.set(e, V(v))),
             Op::Tick => {

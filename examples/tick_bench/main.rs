@@ -7,6 +7,7 @@
 //! cargo run --release --example tick_bench -- --quick      # sizes / 10, few ticks (CI smoke)
 //! cargo run --release --example tick_bench -- --scenario sparse-1m,chain-10k
 //! cargo run --release --example tick_bench -- --json results.jsonl
+//! cargo run --release --example tick_bench -- --soak       # churn-10k for 10,000 ticks, RSS over time
 //! ```
 //!
 //! A progress bar runs on stderr; the table goes to stdout. The exit status
@@ -57,6 +58,10 @@ struct Args {
     /// Ticks to time per scenario (overrides each scenario's default).
     #[arg(long)]
     ticks: Option<usize>,
+    /// Run only the leak soak: churn-10k for 10,000 ticks (or --ticks),
+    /// reporting RSS over time; fails if RSS grows more than 5%.
+    #[arg(long)]
+    soak: bool,
 }
 
 fn main() -> ExitCode {
@@ -78,6 +83,10 @@ fn main() -> ExitCode {
     bar.enable_steady_tick(Duration::from_millis(100));
 
     let mut outcomes: Vec<Outcome> = Vec::new();
+    if args.soak {
+        wanted.clear();
+        outcomes.push(scenarios::soak(plan, &bar));
+    }
     let needs_pairs = wanted.iter().any(|s| matches!(s.as_str(), "build-1m" | "idle-1m" | "sparse-1m"));
     let mut pairs = None;
     if needs_pairs {

@@ -547,3 +547,57 @@ pub fn threads(plan: Plan, bar: &ProgressBar) -> Outcome {
         ..Outcome::new("threads-4x250k", total)
     }
 }
+
+/// `--soak`: `churn-10k` for 10,000 ticks, RSS sampled every 1,000.
+pub fn soak(plan: Plan, bar: &ProgressBar) -> Outcome {
+    let n = plan.size(10_000);
+    let ticks = plan.ticks.unwrap_or(10_000);
+    let mut engine = Engine::new();
+    let sources: Vec<Entity> = (0..n).map(|i| engine.spawn((V(i as f64),))).collect();
+    let mut previous: Vec<Entity> = Vec::new();
+    let mut samples = Vec::new();
+    let mut rss = Vec::new();
+    let mut ok = true;
+    for k in 0..ticks {
+        let start = Instant::now();
+        let spawned: Vec<Entity> = sources
+            .iter()
+            .map(|&s| {
+                let t = engine.spawn((V(-1.0),));
+                engine.bind::<V>(s, t).expect("alive");
+                t
+            })
+            .collect();
+        for e in previous.drain(..) {
+            engine.despawn(e).expect("alive");
+        }
+        engine.tick();
+        samples.push(start.elapsed().as_nanos() as u64);
+        previous = spawned;
+        ok &= engine.entity_count() == 2 * n && engine.binding_count() == n;
+        if (k + 1) % (ticks / 10).max(1) == 0 {
+            rss.push(rss_bytes());
+            bar.set_message(format!("soak: tick {} of {ticks}, RSS {} MiB", k + 1, rss_bytes() >> 20));
+        }
+    }
+    let first = rss.first().copied().unwrap_or(0);
+    let last = rss.last().copied().unwrap_or(0);
+    ok &= last as f64 <= first as f64 * 1.05;
+    let (median, min) = stats_ns(&samples);
+    Outcome {
+        ticks,
+        median_ns: median,
+        min_ns: min,
+        edges_per_tick: n,
+        per_edge_ns: median as f64 / n as f64,
+        entities: engine.entity_count(),
+        bindings: engine.binding_count(),
+        ok,
+        note: format!(
+            "RSS MiB every {} ticks: {}",
+            (ticks / 10).max(1),
+            rss.iter().map(|r| (r >> 20).to_string()).collect::<Vec<_>>().join(" ")
+        ),
+        ..Outcome::new("soak-churn-10k", n)
+    }
+}

@@ -19,6 +19,15 @@ pub trait Sources: 'static {
     type Refs<'a>;
     /// Runs `f` on the inputs; `None` if one is gone.
     fn with<R>(world: &World, entities: Self::Entities, f: impl FnOnce(Self::Refs<'_>) -> R) -> Option<R>;
+    /// Runs `call` on the inputs of every item (`None` where an input is
+    /// gone), pushing the results to `out`. Borrows each input type once for
+    /// the whole batch (hecs views) instead of once per read.
+    fn batch<X, R>(
+        world: &World,
+        items: impl Iterator<Item = Option<(Self::Entities, X)>>,
+        call: impl FnMut(X, Self::Refs<'_>) -> R,
+        out: &mut Vec<Option<R>>,
+    );
     /// The input entities with their property type names, in order.
     fn describe(entities: Self::Entities) -> Vec<(Entity, &'static str, std::any::TypeId)>;
     /// Ensures a graph node for every input; returns them in order.
@@ -43,6 +52,18 @@ macro_rules! sources {
             fn with<R>(world: &World, entities: Self::Entities, f: impl FnOnce(Self::Refs<'_>) -> R) -> Option<R> {
                 $(let $e = world.get::<&$t>(entities.$i).ok()?;)+
                 Some(f(($(&*$e,)+)))
+            }
+
+            fn batch<X, R>(
+                world: &World,
+                items: impl Iterator<Item = Option<(Self::Entities, X)>>,
+                mut call: impl FnMut(X, Self::Refs<'_>) -> R,
+                out: &mut Vec<Option<R>>,
+            ) {
+                $(let $e = world.view::<&$t>();)+
+                for item in items {
+                    out.push(item.and_then(|(entities, x)| Some(call(x, ($($e.get(entities.$i)?,)+)))));
+                }
             }
 
             fn describe(entities: Self::Entities) -> Vec<(Entity, &'static str, std::any::TypeId)> {
@@ -80,17 +101,22 @@ sources!(A a 0, B b 1, C c 2, D d 3);
 sources!(A a 0, B b 1, C c 2, D d 3, E e 4);
 sources!(A a 0, B b 1, C c 2, D d 3, E e 4, G g 5);
 
+/// Batches at least this large read their inputs through views.
+const VIEW_BATCH_MIN: usize = 32;
+
 /// The lane of derivations over inputs `M` producing `T` through `F`.
 pub struct DeriveLane<M: Sources, T, F> {
     slots: Vec<Option<(M::Entities, F)>>,
     free: Vec<u32>,
     live: usize,
+    /// Computed values of the batch being run (reused between runs).
+    values: Vec<Option<T>>,
     _types: PhantomData<fn() -> T>,
 }
 
 impl<M: Sources, T, F> Default for DeriveLane<M, T, F> {
     fn default() -> Self {
-        Self { slots: Vec::new(), free: Vec::new(), live: 0, _types: PhantomData }
+        Self { slots: Vec::new(), free: Vec::new(), live: 0, values: Vec::new(), _types: PhantomData }
     }
 }
 
@@ -118,12 +144,20 @@ where
     F: DeriveFn<M, T>,
 {
     fn run(&mut self, world: &mut World, fires: &[Fire], out: &mut LaneOutput) {
-        for fire in fires {
-            let Some((entities, f)) = self.slots[fire.slot as usize].as_ref() else {
-                out.broken.push(fire.edge);
-                continue;
-            };
-            let Some(value) = M::with(world, *entities, |inputs| f.call(inputs)) else {
+        // Compute every value first, then write the targets. A large batch
+        // borrows each input type once (views); a small one reads directly,
+        // since a view costs a pass over the archetypes.
+        let slots = &self.slots;
+        let items = fires.iter().map(|fire| slots[fire.slot as usize].as_ref().map(|(e, f)| (*e, f)));
+        if fires.len() >= VIEW_BATCH_MIN {
+            M::batch(world, items, |f, inputs| f.call(inputs), &mut self.values);
+        } else {
+            let world = &*world;
+            self.values
+                .extend(items.map(|item| item.and_then(|(e, f)| M::with(world, e, |inputs| f.call(inputs)))));
+        }
+        for (fire, value) in fires.iter().zip(self.values.drain(..)) {
+            let Some(value) = value else {
                 out.broken.push(fire.edge);
                 continue;
             };
