@@ -1129,3 +1129,41 @@ fn tmp_explore() {
     explore("noskip", variant(false, false, false), Flavor::Identity);
     explore("documented", DOCUMENTED, Flavor::Identity);
 }
+
+#[test]
+fn tmp_qr() {
+    // w=e0, p=e1, r=e2, q=e3
+    for w in [0, 1] {
+        let ops = vec![
+            Op::Spawn(Some(w)),
+            Op::Spawn(Some(0)),
+            Op::Spawn(Some(2)),
+            Op::Spawn(Some(0)),
+            Op::Bind(0, 1),
+            Op::Bind(2, 3),
+            Op::Bind(1, 3),
+        ];
+        let mut h = Harness::new(ENGINE);
+        for op in ops {
+            h.step(op).unwrap();
+        }
+        h.step(Op::Tick).unwrap();
+        let vals: Vec<_> = h.entities.iter().map(|&e| h.engine.get::<V>(e).unwrap().0).collect();
+        println!("w={w}: engine values {vals:?}; documented-noskip says {:?}", {
+            let mut m = Harness::new(variant(true, true, false));
+            for op in [
+                Op::Spawn(Some(w)),
+                Op::Spawn(Some(0)),
+                Op::Spawn(Some(2)),
+                Op::Spawn(Some(0)),
+                Op::Bind(0, 1),
+                Op::Bind(2, 3),
+                Op::Bind(1, 3),
+            ] {
+                let _ = m.step(op);
+            }
+            m.model.tick();
+            m.model.entities.iter().map(|e| e.value.unwrap()).collect::<Vec<_>>()
+        });
+    }
+}

@@ -1,39 +1,6 @@
 //! [`propagate`]: the system that moves changes along bindings.
 //!
-//! # The rules
-//!
-//! Every change the engine records — a user's `set` of a bound property, a
-//! new (or resumed) binding's initial sync — takes a **stamp**: its place in
-//! the order changes were made. One call settles the graph:
-//!
-//! - **The newest change wins.** A property takes the value of the newest
-//!   change that reaches it. A change never overwrites a property claimed by
-//!   a newer one, so a user's value set after a binding was made survives
-//!   that binding's initial sync, the end of a two-way pair set last wins and
-//!   flows to the other end, and of several bindings writing one property the
-//!   one carrying the newest change wins. Within one change the nearest
-//!   binding wins, and among the bindings leaving one property the newest
-//!   fires first.
-//! - **Each change writes a property at most once**, so two-way pairs never
-//!   ping-pong. Only when two changes of the same tick race to one property
-//!   can it be written twice (the older value first, then the newer).
-//! - **Initial syncs run first, oldest binding first**, each carrying its new
-//!   value onward, so bindings created in any order (a chain built back to
-//!   front, say) are consistent after one tick. Then all user changes
-//!   propagate together, breadth-first, newest first.
-//! - **Equality-gated.** A target whose computed value equals its current
-//!   value is not written and propagates nothing further.
-//! - **Cycles terminate.** An edge that reaches a property already claimed by
-//!   the same change (a cycle closing, or a second path to the same property)
-//!   is not followed; it is counted in [`PropagateStats::cycles_cut`]. The way
-//!   straight back along a two-way binding is never taken: that is how a pair
-//!   settles, and it is not counted.
-//!
-//! Propagation is an explicit worklist (no recursion), so a chain of any
-//! length settles in one call without growing the stack. Its cost is
-//! proportional to the edges actually reached; an idle call returns at once.
-//! All the changes of a tick advance together, wave by wave, so each wave is
-//! one typed batch per lane whose memory accesses the processor can overlap.
+//! The rules are documented on [`propagate`].
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -103,7 +70,42 @@ impl PropagateScratch {
 }
 
 /// Propagates every pending change of `graph` through `world` until the graph
-/// settles. See the [module documentation](self) for the rules.
+/// settles.
+///
+/// # Rules
+///
+/// Every change the engine records — a user's `set` of a bound property, a
+/// new (or resumed) binding's initial sync — takes a **stamp**: its place in
+/// the order changes were made. One call settles the graph:
+///
+/// - **The newest change wins.** A property takes the value of the newest
+///   change that reaches it. A change never overwrites a property claimed by
+///   a newer one, so a user's value set after a binding was made survives
+///   that binding's initial sync, the end of a two-way pair set last wins and
+///   flows to the other end, and of several bindings writing one property the
+///   one carrying the newest change wins. Within one change the nearest
+///   binding wins, and among the bindings leaving one property the newest
+///   fires first.
+/// - **Each change writes a property at most once**, so two-way pairs never
+///   ping-pong. Only when two changes of the same tick race to one property
+///   can it be written twice (the older value first, then the newer).
+/// - **Initial syncs run first, oldest binding first**, each carrying its new
+///   value onward, so bindings created in any order (a chain built back to
+///   front, say) are consistent after one tick. Then all user changes
+///   propagate together, breadth-first, newest first.
+/// - **Equality-gated.** A target whose computed value equals its current
+///   value is not written and propagates nothing further.
+/// - **Cycles terminate.** An edge that reaches a property already claimed by
+///   the same change (a cycle closing, or a second path to the same property)
+///   is not followed; it is counted in [`PropagateStats::cycles_cut`]. The way
+///   straight back along a two-way binding is never taken: that is how a pair
+///   settles, and it is not counted.
+///
+/// Propagation is an explicit worklist (no recursion), so a chain of any
+/// length settles in one call without growing the stack. Its cost is
+/// proportional to the edges actually reached; an idle call returns at once.
+/// All the changes of a tick advance together, wave by wave, so each wave is
+/// one typed batch per lane whose memory accesses the processor can overlap.
 ///
 /// # Example
 /// ```
