@@ -91,9 +91,10 @@ pub struct Edge {
     pub kind: EdgeKind,
     /// Whether the edge propagates (a paused binding keeps its edges).
     pub enabled: bool,
-    /// Whether the edge still owes its target the initial sync (set on bind
-    /// and on resume, cleared when the edge fires).
-    pub sync_pending: bool,
+    /// The stamp of the initial sync the edge still owes its target (set on
+    /// bind and on resume), or 0. Cleared when the edge fires carrying a
+    /// change at least that new.
+    pub sync_stamp: u64,
 }
 
 impl Edge {

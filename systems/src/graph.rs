@@ -321,8 +321,8 @@ impl BindingGraph {
             self.edges[edge.twin as usize].enabled = enabled;
         }
         if enabled {
-            self.edges[id.index() as usize].sync_pending = true;
             let stamp = self.next_stamp();
+            self.edges[id.index() as usize].sync_stamp = stamp;
             self.pending.push(Origin::Edge { edge: id.index(), generation: id.generation(), stamp });
         }
         true
@@ -346,6 +346,7 @@ impl BindingGraph {
         self.bindings += 1;
         let generation = self.edges[e as usize].generation;
         let stamp = self.next_stamp();
+        self.edges[e as usize].sync_stamp = stamp;
         self.pending.push(Origin::Edge { edge: e, generation, stamp });
         BindingId::new(e, generation)
     }
@@ -659,7 +660,7 @@ impl BindingGraph {
             generation,
             kind,
             enabled: true,
-            sync_pending: kind == EdgeKind::Forward,
+            sync_stamp: 0,
         };
         let e = match self.free_edges.pop() {
             Some(e) => {

@@ -160,12 +160,39 @@ pub fn propagate(
         }
     }
 
-    // Initial syncs, oldest first, one at a time: each reads a source that
-    // every older sync has already settled.
-    for i in 0..scratch.origins.len() {
-        let (edge, generation, stamp) = match scratch.origins[i] {
-            Origin::Property { .. } => continue,
+    // Every change in the order it was made. Consecutive user changes form
+    // one run, propagated together (newest first within it); an initial
+    // sync, or a derivation's first computation, runs on its own once every
+    // older change has settled, so it reads a settled source.
+    let count = scratch.origins.len();
+    let (mut i, mut seed) = (0, 0);
+    while i < count {
+        match scratch.origins[i] {
+            Origin::Property { .. } => {
+                let mut j = i;
+                while j < count && matches!(scratch.origins[j], Origin::Property { .. }) {
+                    j += 1;
+                }
+                let end = if j < count { stamp_of(scratch.origins[j]) } else { u64::MAX };
+                let first = seed;
+                while seed < scratch.seeds.len() && scratch.seeds[seed].1 < end {
+                    seed += 1;
+                }
+                graph.pass += 1;
+                for k in (first..seed).rev() {
+                    let (node, stamp) = scratch.seeds[k];
+                    if graph.nodes[node as usize].mark != settled(stamp) {
+                        stats.changes_superseded += 1; // a newer change claimed it
+                        continue;
+                    }
+                    stats.changes_applied += 1;
+                    scratch.frontier.push((node, NONE, stamp));
+                }
+                run_waves(world, graph, scratch, &mut stats);
+                i = j;
+            }
             Origin::Derive { edge, generation, stamp } => {
+                i += 1;
                 let e = graph.edges[edge as usize];
                 if !e.is_live() || e.generation != generation || !e.enabled {
                     continue;
@@ -177,54 +204,44 @@ pub fn propagate(
                 stats.changes_applied += 1;
                 schedule(graph, scratch, &mut stats, e.slot, stamp);
                 run_waves(world, graph, scratch, &mut stats);
-                continue;
             }
-            Origin::Edge { edge, generation, stamp } => (edge, generation, stamp),
-        };
-        let e = graph.edges[edge as usize];
-        if !e.is_live() || e.generation != generation || !e.enabled || !e.sync_pending {
-            continue; // removed, paused, or already fired by an earlier sync
-        }
-        graph.edges[edge as usize].sync_pending = false;
-        graph.pass += 1;
-        if graph.nodes[e.target as usize].stamp() >= stamp {
-            stats.changes_superseded += 1; // the user changed it after the bind
-            continue;
-        }
-        stats.changes_applied += 1;
-        stats.bindings_fired += 1;
-        graph.nodes[e.target as usize].mark = claimed(stamp);
-        // The sync's source is its origin: nothing it sets off may write it
-        // back. Its own mark is restored afterwards, so older changes of
-        // this tick still reach it.
-        let source_mark = std::mem::replace(&mut graph.nodes[e.source as usize].mark, settled(stamp));
-        let fire = Fire {
-            edge,
-            slot: e.slot,
-            target_node: e.target,
-            source: graph.nodes[e.source as usize].entity,
-            target: graph.nodes[e.target as usize].entity,
-        };
-        enqueue(scratch, e.lane, fire);
-        run_waves(world, graph, scratch, &mut stats);
-        graph.nodes[e.source as usize].mark = source_mark;
-    }
-
-    // User changes, all together, newest first.
-    if !scratch.seeds.is_empty() {
-        graph.pass += 1;
-        for &(node, stamp) in scratch.seeds.iter().rev() {
-            let n = &graph.nodes[node as usize];
-            if n.mark != settled(stamp) {
-                stats.changes_superseded += 1; // a newer change claimed it
-                continue;
+            Origin::Edge { edge, generation, stamp } => {
+                i += 1;
+                let e = graph.edges[edge as usize];
+                if !e.is_live() || e.generation != generation || !e.enabled || e.sync_stamp != stamp {
+                    continue; // removed, paused, resumed since, or fired by a newer change
+                }
+                graph.edges[edge as usize].sync_stamp = 0;
+                let target = &mut graph.nodes[e.target as usize];
+                let owner = target.stamp();
+                if owner >= stamp {
+                    stats.changes_superseded += 1; // the user changed it after the bind
+                    continue;
+                }
+                if target.mark & 1 == 1 && owner >= scratch.floor {
+                    scratch.recheck.push((e.target, edge));
+                }
+                target.mark = claimed(stamp);
+                graph.pass += 1;
+                stats.changes_applied += 1;
+                stats.bindings_fired += 1;
+                // The sync's source is its origin: nothing it sets off may
+                // write it back. Its own mark is restored afterwards.
+                let source_mark = std::mem::replace(&mut graph.nodes[e.source as usize].mark, settled(stamp));
+                let fire = Fire {
+                    edge,
+                    slot: e.slot,
+                    target_node: e.target,
+                    source: graph.nodes[e.source as usize].entity,
+                    target: graph.nodes[e.target as usize].entity,
+                };
+                enqueue(scratch, e.lane, fire);
+                run_waves(world, graph, scratch, &mut stats);
+                graph.nodes[e.source as usize].mark = source_mark;
             }
-            stats.changes_applied += 1;
-            scratch.frontier.push((node, NONE, stamp));
         }
-        scratch.seeds.clear();
-        run_waves(world, graph, scratch, &mut stats);
     }
+    scratch.seeds.clear();
     scratch.origins.clear();
 
     if !scratch.broken.is_empty() {
@@ -251,6 +268,12 @@ fn warm_up(graph: &BindingGraph, wave: &[(u32, u32, u64)]) {
         }
     }
     std::hint::black_box(sink);
+}
+
+fn stamp_of(origin: Origin) -> u64 {
+    match origin {
+        Origin::Property { stamp, .. } | Origin::Edge { stamp, .. } | Origin::Derive { stamp, .. } => stamp,
+    }
 }
 
 #[inline]
@@ -314,8 +337,8 @@ fn run_waves(
                 }
                 target.mark = claimed(stamp);
                 stats.bindings_fired += 1;
-                if edge.sync_pending {
-                    graph.edges[this as usize].sync_pending = false;
+                if edge.sync_stamp != 0 && stamp >= edge.sync_stamp {
+                    graph.edges[this as usize].sync_stamp = 0; // carries a change at least as new
                 }
                 let fire = Fire {
                     edge: this,
