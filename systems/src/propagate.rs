@@ -89,10 +89,12 @@ impl PropagateScratch {
 /// - **Each change writes a property at most once**, so two-way pairs never
 ///   ping-pong. Only when two changes of the same tick race to one property
 ///   can it be written twice (the older value first, then the newer).
-/// - **Initial syncs run first, oldest binding first**, each carrying its new
-///   value onward, so bindings created in any order (a chain built back to
-///   front, say) are consistent after one tick. Then all user changes
-///   propagate together, breadth-first, newest first.
+/// - **Changes apply in the order they were made.** Consecutive user changes
+///   form one run, propagated together breadth-first (newest first within
+///   the run); an initial sync, or a derivation's first computation, runs on
+///   its own once every older change has settled, so it reads a settled
+///   source. Bindings created in any order (a chain built back to front,
+///   say), mixed with sets, are consistent after one tick.
 /// - **Equality-gated.** A target whose computed value equals its current
 ///   value is not written and propagates nothing further.
 /// - **Cycles terminate.** An edge that reaches a property already claimed by
