@@ -30,21 +30,19 @@ fn tick_until(engine: &mut Engine, done: &AtomicBool) -> usize {
     }
 }
 
-#[test]
-fn per_sender_order_is_kept_under_contention() {
-    const THREADS: u32 = 4;
-    const PER_THREAD: u32 = 2_000;
-    let mut engine = Engine::new();
-    let shared = engine.spawn((Log(Vec::new()),));
+/// Runs `send` on `threads` threads, each with its own handle clone, while
+/// this thread ticks the engine; returns the commands applied once every
+/// sender is done and the queue is drained.
+fn send_while_ticking<F>(engine: &mut Engine, threads: u32, send: F) -> usize
+where
+    F: Fn(u32, bindery::Handle) + Send + Sync + 'static,
+{
+    let send = Arc::new(send);
     let done = Arc::new(AtomicBool::new(false));
-    let senders: Vec<_> = (0..THREADS)
+    let senders: Vec<_> = (0..threads)
         .map(|t| {
-            let handle = engine.handle();
-            thread::spawn(move || {
-                for i in 0..PER_THREAD {
-                    handle.modify(shared, move |log: &mut Log| log.0.push((t, i))).expect("engine alive");
-                }
-            })
+            let (handle, send) = (engine.handle(), send.clone());
+            thread::spawn(move || send(t, handle))
         })
         .collect();
     let finisher = {
@@ -56,8 +54,22 @@ fn per_sender_order_is_kept_under_contention() {
             done.store(true, Ordering::SeqCst);
         })
     };
-    let applied = tick_until(&mut engine, &done);
+    let applied = tick_until(engine, &done);
     finisher.join().expect("finisher");
+    applied
+}
+
+#[test]
+fn per_sender_order_is_kept_under_contention() {
+    const THREADS: u32 = 4;
+    const PER_THREAD: u32 = 2_000;
+    let mut engine = Engine::new();
+    let shared = engine.spawn((Log(Vec::new()),));
+    let applied = send_while_ticking(&mut engine, THREADS, move |t, handle| {
+        for i in 0..PER_THREAD {
+            handle.modify(shared, move |log: &mut Log| log.0.push((t, i))).expect("engine alive");
+        }
+    });
     assert_eq!(applied, (THREADS * PER_THREAD) as usize);
     let log = engine.get::<Log>(shared).expect("alive").0;
     assert_eq!(log.len(), (THREADS * PER_THREAD) as usize);
@@ -75,28 +87,11 @@ fn nothing_is_lost_when_eight_threads_send_while_the_owner_ticks() {
     let counter = engine.spawn((Count(0),));
     let mirror = engine.spawn((Count(0),));
     engine.bind::<Count>(counter, mirror).expect("bind");
-    let done = Arc::new(AtomicBool::new(false));
-    let senders: Vec<_> = (0..THREADS)
-        .map(|_| {
-            let handle = engine.handle();
-            thread::spawn(move || {
-                for _ in 0..PER_THREAD {
-                    handle.modify(counter, |c: &mut Count| c.0 += 1).expect("engine alive");
-                }
-            })
-        })
-        .collect();
-    let finisher = {
-        let done = done.clone();
-        thread::spawn(move || {
-            for s in senders {
-                s.join().expect("sender");
-            }
-            done.store(true, Ordering::SeqCst);
-        })
-    };
-    let applied = tick_until(&mut engine, &done);
-    finisher.join().expect("finisher");
+    let applied = send_while_ticking(&mut engine, THREADS as u32, move |_, handle| {
+        for _ in 0..PER_THREAD {
+            handle.modify(counter, |c: &mut Count| c.0 += 1).expect("engine alive");
+        }
+    });
     assert_eq!(applied as u64, THREADS * PER_THREAD);
     assert_eq!(engine.get::<Count>(counter), Ok(Count(THREADS * PER_THREAD)));
     assert_eq!(engine.get::<Count>(mirror), Ok(Count(THREADS * PER_THREAD)), "propagated in the same ticks");

@@ -55,8 +55,9 @@ struct Args {
     /// Also write one JSON object per scenario to this file.
     #[arg(long)]
     json: Option<std::path::PathBuf>,
-    /// Ticks to time per scenario (overrides each scenario's default).
-    #[arg(long)]
+    /// Ticks to time per scenario (overrides each scenario's default; at
+    /// least 1).
+    #[arg(long, value_parser = parse_ticks)]
     ticks: Option<usize>,
     /// Run only the leak soak: churn-10k for 10,000 ticks (or --ticks),
     /// reporting RSS over time; fails if RSS grows more than 5%.
@@ -64,6 +65,17 @@ struct Args {
     soak: bool,
 }
 
+/// Parses `--ticks`: a whole number of at least 1.
+fn parse_ticks(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("at least one tick is needed to time anything".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("{e}")),
+    }
+}
+
+/// Runs the chosen scenarios, prints the table, writes the JSON lines;
+/// exits 2 on a usage error and 1 if a correctness check failed.
 fn main() -> ExitCode {
     let args = Args::parse();
     let mut wanted: Vec<String> = if args.scenario.is_empty() || args.scenario.iter().any(|s| s == "all") {
@@ -75,7 +87,20 @@ fn main() -> ExitCode {
         eprintln!("tick_bench: unknown scenario {bad:?}; known: {}", SCENARIOS.join(", "));
         return ExitCode::from(2);
     }
-    wanted.dedup();
+    // Each scenario once, in the order first named.
+    let mut seen = std::collections::HashSet::new();
+    wanted.retain(|s| seen.insert(s.clone()));
+    // Create the JSON file first: a bad path should not cost a full run.
+    let mut json = match &args.json {
+        None => None,
+        Some(path) => match std::fs::File::create(path) {
+            Ok(file) => Some((path, std::io::BufWriter::new(file))),
+            Err(e) => {
+                eprintln!("tick_bench: cannot create {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+    };
     let plan = Plan { scale: if args.quick { 10 } else { 1 }, ticks: args.ticks, quick: args.quick };
 
     let bar = ProgressBar::new_spinner();
@@ -96,7 +121,14 @@ fn main() -> ExitCode {
         }
         pairs = Some(graph);
     }
-    for name in &wanted {
+    // The build-1m graph is dropped as soon as the last scenario on it is
+    // done, so the later scenarios (churn's RSS check above all) do not run
+    // beside hundreds of MiB of it.
+    let last_on_pairs = wanted.iter().rposition(|s| matches!(s.as_str(), "idle-1m" | "sparse-1m"));
+    if last_on_pairs.is_none() {
+        pairs = None;
+    }
+    for (i, name) in wanted.iter().enumerate() {
         let outcome = match name.as_str() {
             "build-1m" => continue,
             "idle-1m" => scenarios::idle(plan, &bar, pairs.as_mut().expect("built")),
@@ -111,6 +143,9 @@ fn main() -> ExitCode {
             "threads-4x250k" => scenarios::threads(plan, &bar),
             other => unreachable!("checked above: {other}"),
         };
+        if Some(i) == last_on_pairs {
+            pairs = None;
+        }
         bar.println(format!(
             "{:<15} {:>10}/tick  ratio {:>6}  {}",
             outcome.scenario,
@@ -120,7 +155,6 @@ fn main() -> ExitCode {
         ));
         outcomes.push(outcome);
     }
-    drop(pairs);
     bar.finish_and_clear();
 
     print!("{}", report::table(&outcomes));
@@ -128,16 +162,12 @@ fn main() -> ExitCode {
     println!();
     println!("ns/edge: median tick time / properties written per tick (build: ns per bind; churn: ns per");
     println!("spawn+bind+despawn; threads: ns per command end to end). ratio: bindery / baseline.");
-    println!("B/binding: resident-set growth (VmRSS, /proc/self/status) over the bind phase / bindings.");
+    println!("bytes/binding: resident-set growth (VmRSS, /proc/self/status) over the bind phase / bindings.");
     println!("{}{cores} cores; sizes / {}.", if args.quick { "--quick: " } else { "" }, plan.scale);
 
-    if let Some(path) = &args.json {
-        let written = std::fs::File::create(path).and_then(|mut f| {
-            for o in &outcomes {
-                writeln!(f, "{}", o.json())?;
-            }
-            Ok(())
-        });
+    if let Some((path, file)) = &mut json {
+        let written =
+            outcomes.iter().try_for_each(|o| writeln!(file, "{}", o.json())).and_then(|()| file.flush());
         if let Err(e) = written {
             eprintln!("tick_bench: cannot write {}: {e}", path.display());
             return ExitCode::from(2);

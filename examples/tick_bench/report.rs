@@ -153,7 +153,7 @@ pub fn table(outcomes: &[Outcome]) -> String {
         "ratio",
         "entities",
         "bindings",
-        "B/binding",
+        "bytes/binding",
         "target",
         "met",
         "ok",

@@ -8,7 +8,7 @@ use bindery_components::Property;
 use hecs::{Entity, World};
 
 use crate::graph::BindingGraph;
-use crate::lane::{Fire, Lane, LaneOutput};
+use crate::lane::{Fire, Lane, LaneOutput, Slots};
 
 /// A tuple of property types a derivation reads: `(A,)`, `(A, B)`, up to
 /// six. Implemented for tuples of [`Property`] types.
@@ -106,9 +106,7 @@ const VIEW_BATCH_MIN: usize = 32;
 
 /// The lane of derivations over inputs `M` producing `T` through `F`.
 pub struct DeriveLane<M: Sources, T, F> {
-    slots: Vec<Option<(M::Entities, F)>>,
-    free: Vec<u32>,
-    live: usize,
+    slots: Slots<(M::Entities, F)>,
     /// Computed values of the batch being run (reused between runs).
     values: Vec<Option<T>>,
     _types: PhantomData<fn() -> T>,
@@ -116,24 +114,14 @@ pub struct DeriveLane<M: Sources, T, F> {
 
 impl<M: Sources, T, F> Default for DeriveLane<M, T, F> {
     fn default() -> Self {
-        Self { slots: Vec::new(), free: Vec::new(), live: 0, values: Vec::new(), _types: PhantomData }
+        Self { slots: Slots::default(), values: Vec::new(), _types: PhantomData }
     }
 }
 
 impl<M: Sources, T, F> DeriveLane<M, T, F> {
     /// Stores a derivation's inputs and transform; returns its slot.
     pub fn insert(&mut self, entities: M::Entities, f: F) -> u32 {
-        self.live += 1;
-        match self.free.pop() {
-            Some(slot) => {
-                self.slots[slot as usize] = Some((entities, f));
-                slot
-            }
-            None => {
-                self.slots.push(Some((entities, f)));
-                (self.slots.len() - 1) as u32
-            }
-        }
+        self.slots.insert((entities, f))
     }
 }
 
@@ -148,7 +136,7 @@ where
         // borrows each input type once (views); a small one reads directly,
         // since a view costs a pass over the archetypes.
         let slots = &self.slots;
-        let items = fires.iter().map(|fire| slots[fire.slot as usize].as_ref().map(|(e, f)| (*e, f)));
+        let items = fires.iter().map(|fire| slots.get(fire.slot).map(|(e, f)| (*e, f)));
         if fires.len() >= VIEW_BATCH_MIN {
             M::batch(world, items, |f, inputs| f.call(inputs), &mut self.values);
         } else {
@@ -174,14 +162,11 @@ where
     }
 
     fn release(&mut self, slot: u32) {
-        if self.slots[slot as usize].take().is_some() {
-            self.live -= 1;
-            self.free.push(slot);
-        }
+        self.slots.release(slot);
     }
 
     fn len(&self) -> usize {
-        self.live
+        self.slots.len()
     }
 
     fn source_type(&self) -> &'static str {

@@ -80,37 +80,82 @@ fn write<T: Property>(world: &mut World, fire: &Fire, value: T, out: &mut LaneOu
     }
 }
 
+/// A lane's storage: items by slot, with a free list so slots are reused
+/// and a released item is dropped at once.
+#[derive(Debug)]
+pub struct Slots<T> {
+    items: Vec<Option<T>>,
+    free: Vec<u32>,
+    live: usize,
+}
+
+impl<T> Default for Slots<T> {
+    fn default() -> Self {
+        Self { items: Vec::new(), free: Vec::new(), live: 0 }
+    }
+}
+
+impl<T> Slots<T> {
+    /// Stores an item and returns its slot.
+    pub fn insert(&mut self, item: T) -> u32 {
+        self.live += 1;
+        match self.free.pop() {
+            Some(slot) => {
+                self.items[slot as usize] = Some(item);
+                slot
+            }
+            None => {
+                self.items.push(Some(item));
+                (self.items.len() - 1) as u32
+            }
+        }
+    }
+
+    /// The item in `slot`, if it is live.
+    #[inline]
+    pub fn get(&self, slot: u32) -> Option<&T> {
+        self.items.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    /// Drops the item in `slot` and makes the slot reusable (a no-op for a
+    /// free slot).
+    pub fn release(&mut self, slot: u32) {
+        if self.items.get_mut(slot as usize).and_then(Option::take).is_some() {
+            self.live -= 1;
+            self.free.push(slot);
+        }
+    }
+
+    /// Live items.
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    /// Whether no item is live.
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+}
+
 /// The lane of transforms `F: Fn(&S) -> T`.
 ///
 /// Transforms are stored by value; a non-capturing closure or function item
 /// is zero-sized, so a million identity bindings cost one byte each here.
 pub struct MapLane<S, T, F> {
-    transforms: Vec<Option<F>>,
-    free: Vec<u32>,
-    live: usize,
+    transforms: Slots<F>,
     _types: PhantomData<fn(&S) -> T>,
 }
 
 impl<S, T, F> Default for MapLane<S, T, F> {
     fn default() -> Self {
-        Self { transforms: Vec::new(), free: Vec::new(), live: 0, _types: PhantomData }
+        Self { transforms: Slots::default(), _types: PhantomData }
     }
 }
 
 impl<S, T, F> MapLane<S, T, F> {
     /// Stores a transform and returns its slot.
     pub fn insert(&mut self, f: F) -> u32 {
-        self.live += 1;
-        match self.free.pop() {
-            Some(slot) => {
-                self.transforms[slot as usize] = Some(f);
-                slot
-            }
-            None => {
-                self.transforms.push(Some(f));
-                (self.transforms.len() - 1) as u32
-            }
-        }
+        self.transforms.insert(f)
     }
 }
 
@@ -144,7 +189,7 @@ where
                     end += 1;
                 }
             }
-            let Some(f) = self.transforms[fire.slot as usize].as_ref() else {
+            let Some(f) = self.transforms.get(fire.slot) else {
                 out.broken.extend(fires[i..end].iter().map(|f| f.edge));
                 i = end;
                 continue;
@@ -166,14 +211,11 @@ where
     }
 
     fn release(&mut self, slot: u32) {
-        if self.transforms[slot as usize].take().is_some() {
-            self.live -= 1;
-            self.free.push(slot);
-        }
+        self.transforms.release(slot);
     }
 
     fn len(&self) -> usize {
-        self.live
+        self.transforms.len()
     }
 
     fn source_type(&self) -> &'static str {

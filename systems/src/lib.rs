@@ -24,6 +24,6 @@ pub use cleanup::{CleanupStats, despawn};
 pub use derive::{DeriveFn, DeriveLane, Sources};
 pub use graph::{BindingGraph, BindingsOf, Origin};
 pub use hierarchy::{attach, despawn_recursive, detach, is_ancestor};
-pub use lane::{Fire, Lane, LaneOutput, MapLane};
+pub use lane::{Fire, Lane, LaneOutput, MapLane, Slots};
 pub use propagate::{PropagateScratch, PropagateStats, propagate};
 pub use types::PropertyTypes;
