@@ -12,8 +12,9 @@ use std::marker::PhantomData;
 use bindery_components::Property;
 use hecs::{Entity, World};
 
-/// Batches at least this large get a warm-up pass.
-const WARM_UP_MIN: usize = 64;
+/// Batches at least this large are computed through hecs views (one
+/// borrow per type for the batch; a view costs a pass over the archetypes).
+const VIEW_BATCH_MIN: usize = 32;
 
 /// One edge scheduled to fire in the current wave.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,12 +144,14 @@ impl<T> Slots<T> {
 /// is zero-sized, so a million identity bindings cost one byte each here.
 pub struct MapLane<S, T, F> {
     transforms: Slots<F>,
+    /// Computed values of a large batch (reused between runs).
+    values: Vec<Option<T>>,
     _types: PhantomData<fn(&S) -> T>,
 }
 
 impl<S, T, F> Default for MapLane<S, T, F> {
     fn default() -> Self {
-        Self { transforms: Slots::default(), _types: PhantomData }
+        Self { transforms: Slots::default(), values: Vec::new(), _types: PhantomData }
     }
 }
 
@@ -156,6 +159,67 @@ impl<S, T, F> MapLane<S, T, F> {
     /// Stores a transform and returns its slot.
     pub fn insert(&mut self, f: F) -> u32 {
         self.transforms.insert(f)
+    }
+
+    /// The end of the run of fires starting at `i` that can share one
+    /// computed value: same source, and a zero-sized (capture-free)
+    /// transform, so every edge of the lane computes the same thing.
+    #[inline]
+    fn run_end(&self, fires: &[Fire], i: usize) -> usize {
+        let mut end = i + 1;
+        if std::mem::size_of::<F>() == 0 {
+            while end < fires.len() && fires[end].source == fires[i].source {
+                end += 1;
+            }
+        }
+        end
+    }
+}
+
+impl<S, T, F> MapLane<S, T, F>
+where
+    S: Property,
+    T: Property,
+    F: Fn(&S) -> T + Send + 'static,
+{
+    /// A large batch: compute every value with the source type borrowed
+    /// once (a hecs view), then write every target with the target type
+    /// borrowed once. Views skip the per-access type lookup, and each pass
+    /// is a loop of independent accesses the processor overlaps.
+    fn run_batch(&mut self, world: &mut World, fires: &[Fire], out: &mut LaneOutput) {
+        let mut values = std::mem::take(&mut self.values);
+        {
+            let sources = world.view::<&S>();
+            let mut i = 0;
+            while i < fires.len() {
+                let end = self.run_end(fires, i);
+                let fire = fires[i];
+                match (self.transforms.get(fire.slot), sources.get(fire.source)) {
+                    (Some(f), Some(source)) => {
+                        let value = f(source);
+                        for _ in i + 1..end {
+                            values.push(Some(value.clone()));
+                        }
+                        values.push(Some(value));
+                    }
+                    _ => values.extend((i..end).map(|_| None)),
+                }
+                i = end;
+            }
+        }
+        let mut targets = world.view_mut::<&mut T>();
+        for (fire, value) in fires.iter().zip(values.drain(..)) {
+            match (value, targets.get_mut(fire.target)) {
+                (Some(value), Some(target)) => {
+                    if *target != value {
+                        *target = value;
+                        out.written.push((fire.target_node, fire.edge));
+                    }
+                }
+                _ => out.broken.push(fire.edge),
+            }
+        }
+        self.values = values;
     }
 }
 
@@ -166,37 +230,20 @@ where
     F: Fn(&S) -> T + Send + 'static,
 {
     fn run(&mut self, world: &mut World, fires: &[Fire], out: &mut LaneOutput) {
-        if fires.len() >= WARM_UP_MIN {
-            // Touch every target's entity record first, in a loop of
-            // independent loads the processor overlaps (see `propagate`'s
-            // warm-up); the column reads below then mostly hit the cache.
-            let mut live = 0usize;
-            for fire in fires {
-                live += usize::from(world.contains(fire.target));
-            }
-            std::hint::black_box(live);
+        if fires.len() >= VIEW_BATCH_MIN {
+            self.run_batch(world, fires, out);
+            return;
         }
         // A zero-sized transform captures nothing, so every edge of the lane
         // computes the same value from the same source: a run of fires
         // sharing a source (a fan-out) reads and transforms it once.
-        let shared = std::mem::size_of::<F>() == 0;
         let mut i = 0;
         while i < fires.len() {
+            let end = self.run_end(fires, i);
             let fire = fires[i];
-            let mut end = i + 1;
-            if shared {
-                while end < fires.len() && fires[end].source == fire.source {
-                    end += 1;
-                }
-            }
-            let Some(f) = self.transforms.get(fire.slot) else {
-                out.broken.extend(fires[i..end].iter().map(|f| f.edge));
-                i = end;
-                continue;
-            };
-            let value = match world.query_one_mut::<&S>(fire.source) {
-                Ok(source) => f(source),
-                Err(_) => {
+            let value = match (self.transforms.get(fire.slot), world.query_one_mut::<&S>(fire.source)) {
+                (Some(f), Ok(source)) => f(source),
+                _ => {
                     out.broken.extend(fires[i..end].iter().map(|f| f.edge));
                     i = end;
                     continue;
