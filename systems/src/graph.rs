@@ -25,6 +25,10 @@ pub(crate) const fn settled(stamp: u64) -> u64 {
 }
 
 /// A change waiting for the next propagation, in the order it was made.
+///
+/// Its stamp is implicit: changes take consecutive stamps as they are
+/// recorded, so the `i`-th pending change has the stamp of the first plus
+/// `i` (see [`BindingGraph::first_pending_stamp`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Origin {
     /// A bound property was changed by the user.
@@ -36,8 +40,6 @@ pub enum Origin {
         entity: Entity,
         /// The interned property type.
         ty: u32,
-        /// The change's stamp.
-        stamp: u64,
     },
     /// A binding was created and owes its target the initial sync.
     Edge {
@@ -45,8 +47,6 @@ pub enum Origin {
         edge: u32,
         /// The edge's generation when the binding was created.
         generation: u32,
-        /// The change's stamp.
-        stamp: u64,
     },
     /// A derivation was created (or resumed) and owes its target the first
     /// computation.
@@ -55,8 +55,6 @@ pub enum Origin {
         edge: u32,
         /// That edge's generation when the derivation was created.
         generation: u32,
-        /// The change's stamp.
-        stamp: u64,
     },
 }
 
@@ -206,8 +204,7 @@ impl BindingGraph {
     pub fn mark_changed<T: 'static>(&mut self, entity: Entity) -> bool {
         match self.types.get::<T>() {
             Some(ty) => {
-                let stamp = self.next_stamp();
-                self.pending.push(Origin::Property { entity, ty, stamp });
+                self.record(Origin::Property { entity, ty });
                 true
             }
             None => false,
@@ -311,8 +308,7 @@ impl BindingGraph {
             }
             if enabled {
                 self.derivations[d].sync_pending = true;
-                let stamp = self.next_stamp();
-                self.pending.push(Origin::Derive { edge: id.index(), generation: id.generation(), stamp });
+                self.record(Origin::Derive { edge: id.index(), generation: id.generation() });
             }
             return true;
         }
@@ -321,9 +317,8 @@ impl BindingGraph {
             self.edges[edge.twin as usize].enabled = enabled;
         }
         if enabled {
-            let stamp = self.next_stamp();
+            let stamp = self.record(Origin::Edge { edge: id.index(), generation: id.generation() });
             self.edges[id.index() as usize].sync_stamp = stamp;
-            self.pending.push(Origin::Edge { edge: id.index(), generation: id.generation(), stamp });
         }
         true
     }
@@ -345,9 +340,8 @@ impl BindingGraph {
         self.raise_height(t, self.nodes[s as usize].height);
         self.bindings += 1;
         let generation = self.edges[e as usize].generation;
-        let stamp = self.next_stamp();
+        let stamp = self.record(Origin::Edge { edge: e, generation });
         self.edges[e as usize].sync_stamp = stamp;
-        self.pending.push(Origin::Edge { edge: e, generation, stamp });
         BindingId::new(e, generation)
     }
 
@@ -415,8 +409,7 @@ impl BindingGraph {
         self.raise_height(t, self.derivations[d as usize].height);
         let first = self.derivations[d as usize].feeders[0];
         let generation = self.edges[first as usize].generation;
-        let stamp = self.next_stamp();
-        self.pending.push(Origin::Derive { edge: first, generation, stamp });
+        self.record(Origin::Derive { edge: first, generation });
         BindingId::new(first, generation)
     }
 
@@ -738,11 +731,18 @@ impl BindingGraph {
         self.live_nodes -= 1;
     }
 
-    /// Hands out the next change stamp.
+    /// Records a change with the next stamp, and returns the stamp.
     #[inline]
-    fn next_stamp(&mut self) -> u64 {
+    fn record(&mut self, origin: Origin) -> u64 {
         self.stamp += 1;
+        self.pending.push(origin);
         self.stamp
+    }
+
+    /// The stamp of the oldest pending change (the others follow it one by
+    /// one).
+    pub fn first_pending_stamp(&self) -> u64 {
+        self.stamp + 1 - self.pending.len() as u64
     }
 
     /// Checks every internal invariant; used by tests and fuzzing. Returns a

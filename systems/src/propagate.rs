@@ -142,16 +142,16 @@ pub fn propagate(
     if scratch.batches.len() < graph.lanes.len() {
         scratch.batches.resize_with(graph.lanes.len(), Vec::new);
     }
+    scratch.floor = graph.first_pending_stamp();
+    let base = scratch.floor;
     std::mem::swap(&mut scratch.origins, &mut graph.pending);
-    scratch.floor = match scratch.origins[0] {
-        Origin::Property { stamp, .. } | Origin::Edge { stamp, .. } | Origin::Derive { stamp, .. } => stamp,
-    };
 
     // Resolve user changes to nodes and claim each for its newest change:
     // the user's value is final against anything older. (Unbound properties
     // and despawned entities resolve to nothing.)
-    for origin in &scratch.origins {
-        if let Origin::Property { entity, ty, stamp } = *origin {
+    for (i, origin) in scratch.origins.iter().enumerate() {
+        if let Origin::Property { entity, ty } = *origin {
+            let stamp = base + i as u64;
             if graph.track_changes {
                 scratch.changed.push((entity, ty));
             }
@@ -175,7 +175,7 @@ pub fn propagate(
                 while j < count && matches!(scratch.origins[j], Origin::Property { .. }) {
                     j += 1;
                 }
-                let end = if j < count { stamp_of(scratch.origins[j]) } else { u64::MAX };
+                let end = if j < count { base + j as u64 } else { u64::MAX };
                 let first = seed;
                 while seed < scratch.seeds.len() && scratch.seeds[seed].1 < end {
                     seed += 1;
@@ -193,7 +193,8 @@ pub fn propagate(
                 run_waves(world, graph, scratch, &mut stats);
                 i = j;
             }
-            Origin::Derive { edge, generation, stamp } => {
+            Origin::Derive { edge, generation } => {
+                let stamp = base + i as u64;
                 i += 1;
                 let e = graph.edges[edge as usize];
                 if !e.is_live() || e.generation != generation || !e.enabled {
@@ -207,7 +208,8 @@ pub fn propagate(
                 schedule(graph, scratch, &mut stats, e.slot, stamp);
                 run_waves(world, graph, scratch, &mut stats);
             }
-            Origin::Edge { edge, generation, stamp } => {
+            Origin::Edge { edge, generation } => {
+                let stamp = base + i as u64;
                 i += 1;
                 let e = graph.edges[edge as usize];
                 if !e.is_live() || e.generation != generation || !e.enabled || e.sync_stamp != stamp {
@@ -270,12 +272,6 @@ fn warm_up(graph: &BindingGraph, wave: &[(u32, u32, u64)]) {
         }
     }
     std::hint::black_box(sink);
-}
-
-fn stamp_of(origin: Origin) -> u64 {
-    match origin {
-        Origin::Property { stamp, .. } | Origin::Edge { stamp, .. } | Origin::Derive { stamp, .. } => stamp,
-    }
 }
 
 #[inline]
