@@ -790,18 +790,26 @@ impl Engine {
         }
     }
 
+    /// Validates a binding's endpoints, looking each entity up once. Errors
+    /// come in a fixed order: a dead source, a dead target, a self-binding,
+    /// then a missing component.
     fn check_binding<S: Property, T: Property>(&self, source: Entity, target: Entity) -> Result<(), Error> {
-        if !self.is_alive(source) {
-            return Err(Error::NoSuchEntity(source));
-        }
-        if !self.is_alive(target) {
-            return Err(Error::NoSuchEntity(target));
-        }
+        let has = |entity: Entity, has: fn(&hecs::EntityRef<'_>) -> bool| match self.world.entity(entity) {
+            Ok(e) if !self.is_pooled(entity) => Ok(has(&e)),
+            _ => Err(Error::NoSuchEntity(entity)),
+        };
+        let source_has = has(source, |e| e.has::<S>())?;
+        let target_has = has(target, |e| e.has::<T>())?;
         if source == target && TypeId::of::<S>() == TypeId::of::<T>() {
             return Err(Error::SelfBinding);
         }
-        self.check_component::<S>(source)?;
-        self.check_component::<T>(target)
+        if !source_has {
+            return Err(Error::missing::<S>(source));
+        }
+        if !target_has {
+            return Err(Error::missing::<T>(target));
+        }
+        Ok(())
     }
 
     /// Checks the binding graph's internal invariants (every edge's endpoints
