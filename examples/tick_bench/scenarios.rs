@@ -250,56 +250,28 @@ fn finish(
     }
 }
 
-/// `chain-10k`: a0 → a1 → … → aN, set a0.
-pub fn chain(plan: Plan, bar: &ProgressBar) -> Outcome {
-    let n = plan.size(10_000).max(2);
-    bar.set_message(format!("chain: {n} links"));
-    let mut engine = Engine::new();
-    let chain: Vec<Entity> = (0..n).map(|_| engine.spawn((V(0.0),))).collect();
-    for pair in chain.windows(2) {
-        engine.bind::<V>(pair[0], pair[1]).expect("alive");
-    }
-    engine.tick();
-    let ticks = plan.ticks(200);
-    let value = |k: usize| k as f64 + 1.0;
-    let (first, last) = (chain[0], chain[n - 1]);
-    let mut ok = true;
-    let mut written = Vec::with_capacity(ticks);
-    let samples = time_checked(
-        ticks,
-        bar,
-        &mut engine,
-        |engine, k| {
-            engine.set(first, V(value(k))).expect("alive");
-            written.push(engine.tick().properties_written);
-        },
-        // The last link holds the new value after ONE tick.
-        |engine, k| ok &= engine.get::<V>(last) == Ok(V(value(k))),
-    );
-    ok &= written.iter().all(|&w| w == n - 1);
-    let edges: Vec<(u32, u32)> = (0..n as u32 - 1).map(|i| (i, i + 1)).collect();
-    let mut csr = Csr::new(n, &edges);
-    let base = time(ticks, bar, |k| {
-        csr.set(0, value(k));
-        black_box(csr.tick());
-    });
-    ok &= chain.iter().enumerate().all(|(i, &e)| engine.get::<V>(e) == Ok(V(csr.values[i])));
-    finish("chain-10k", n, &samples, &base, mean(&written), &engine, ok)
+/// The shape shared by `chain-10k` and `fanout-100k`: value 0 of `values`
+/// (entity `entities[0]`) is set every tick; `check(engine, value)` says
+/// whether the rest followed in that ONE tick, and every tick must write
+/// `expected` properties. The baseline runs the same sets on `edges`.
+struct SingleSource<'a> {
+    name: &'a str,
+    size: usize,
+    entities: Vec<Entity>,
+    edges: Vec<(u32, u32)>,
+    expected: usize,
 }
 
-/// `fanout-100k`: one source bound to every target.
-pub fn fanout(plan: Plan, bar: &ProgressBar) -> Outcome {
-    let n = plan.size(100_000);
-    bar.set_message(format!("fanout: {n} targets"));
-    let mut engine = Engine::new();
-    let source = engine.spawn((V(0.0),));
-    let targets: Vec<Entity> = (0..n).map(|_| engine.spawn((V(0.0),))).collect();
-    for &t in &targets {
-        engine.bind::<V>(source, t).expect("alive");
-    }
+fn single_source(
+    bar: &ProgressBar,
+    ticks: usize,
+    mut engine: Engine,
+    setup: SingleSource<'_>,
+    mut check: impl FnMut(&Engine, f64) -> bool,
+) -> Outcome {
     engine.tick();
-    let ticks = plan.ticks(100);
     let value = |k: usize| k as f64 + 1.0;
+    let source = setup.entities[0];
     let mut ok = true;
     let mut written = Vec::with_capacity(ticks);
     let samples = time_checked(
@@ -310,18 +282,51 @@ pub fn fanout(plan: Plan, bar: &ProgressBar) -> Outcome {
             engine.set(source, V(value(k))).expect("alive");
             written.push(engine.tick().properties_written);
         },
-        // All targets hold the new value after one tick.
-        |engine, k| ok &= targets.iter().all(|&t| engine.get::<V>(t) == Ok(V(value(k)))),
+        |engine, k| ok &= check(engine, value(k)),
     );
-    ok &= written.iter().all(|&w| w == n);
-    let edges: Vec<(u32, u32)> = (1..=n as u32).map(|t| (0, t)).collect();
-    let mut csr = Csr::new(n + 1, &edges);
+    ok &= written.iter().all(|&w| w == setup.expected);
+    let mut csr = Csr::new(setup.entities.len(), &setup.edges);
     let base = time(ticks, bar, |k| {
         csr.set(0, value(k));
         black_box(csr.tick());
     });
-    ok &= targets.iter().zip(&csr.values[1..]).all(|(&t, &x)| engine.get::<V>(t) == Ok(V(x)));
-    finish("fanout-100k", n, &samples, &base, mean(&written), &engine, ok)
+    // The baseline ends with the same values, one by one.
+    ok &= setup.entities.iter().zip(&csr.values).all(|(&e, &x)| engine.get::<V>(e) == Ok(V(x)));
+    finish(setup.name, setup.size, &samples, &base, mean(&written), &engine, ok)
+}
+
+/// `chain-10k`: a0 → a1 → … → aN, set a0.
+pub fn chain(plan: Plan, bar: &ProgressBar) -> Outcome {
+    let n = plan.size(10_000).max(2);
+    bar.set_message(format!("chain: {n} links"));
+    let mut engine = Engine::new();
+    let chain: Vec<Entity> = (0..n).map(|_| engine.spawn((V(0.0),))).collect();
+    for pair in chain.windows(2) {
+        engine.bind::<V>(pair[0], pair[1]).expect("alive");
+    }
+    let last = chain[n - 1];
+    let edges = (0..n as u32 - 1).map(|i| (i, i + 1)).collect();
+    let setup = SingleSource { name: "chain-10k", size: n, entities: chain, edges, expected: n - 1 };
+    // The last link holds the new value after ONE tick.
+    single_source(bar, plan.ticks(200), engine, setup, |engine, x| engine.get::<V>(last) == Ok(V(x)))
+}
+
+/// `fanout-100k`: one source bound to every target.
+pub fn fanout(plan: Plan, bar: &ProgressBar) -> Outcome {
+    let n = plan.size(100_000);
+    bar.set_message(format!("fanout: {n} targets"));
+    let mut engine = Engine::new();
+    let entities: Vec<Entity> = (0..=n).map(|_| engine.spawn((V(0.0),))).collect();
+    for &t in &entities[1..] {
+        engine.bind::<V>(entities[0], t).expect("alive");
+    }
+    let targets = entities[1..].to_vec();
+    let edges = (1..=n as u32).map(|t| (0, t)).collect();
+    let setup = SingleSource { name: "fanout-100k", size: n, entities, edges, expected: n };
+    // All targets hold the new value after one tick.
+    single_source(bar, plan.ticks(100), engine, setup, |engine, x| {
+        targets.iter().all(|&t| engine.get::<V>(t) == Ok(V(x)))
+    })
 }
 
 /// `two-way-100k`: pairs bound both ways; per tick 1% of the pairs (distinct)
