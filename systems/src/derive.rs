@@ -19,6 +19,11 @@ pub trait Sources: 'static {
     type Refs<'a>;
     /// Runs `f` on the inputs; `None` if one is gone.
     fn with<R>(world: &World, entities: Self::Entities, f: impl FnOnce(Self::Refs<'_>) -> R) -> Option<R>;
+    /// Like [`with`](Sources::with) with the world borrowed uniquely: inputs
+    /// that are small plain data (no drop glue, at most 32 bytes) are copied
+    /// out through `query_one_mut`, which skips the dynamic borrow check a
+    /// shared read pays; anything else is read in place.
+    fn with_mut<R>(world: &mut World, entities: Self::Entities, f: impl FnOnce(Self::Refs<'_>) -> R) -> Option<R>;
     /// Runs `call` on the inputs of every item (`None` where an input is
     /// gone), pushing the results to `out`. Borrows each input type once for
     /// the whole batch (hecs views) instead of once per read.
@@ -52,6 +57,15 @@ macro_rules! sources {
             fn with<R>(world: &World, entities: Self::Entities, f: impl FnOnce(Self::Refs<'_>) -> R) -> Option<R> {
                 $(let $e = world.get::<&$t>(entities.$i).ok()?;)+
                 Some(f(($(&*$e,)+)))
+            }
+
+            fn with_mut<R>(world: &mut World, entities: Self::Entities, f: impl FnOnce(Self::Refs<'_>) -> R) -> Option<R> {
+                let cheap = true $(&& !std::mem::needs_drop::<$t>() && std::mem::size_of::<$t>() <= 32)+;
+                if !cheap {
+                    return Self::with(world, entities, f);
+                }
+                $(let $e: $t = world.query_one_mut::<&$t>(entities.$i).ok()?.clone();)+
+                Some(f(($(&$e,)+)))
             }
 
             fn batch<X, R>(
@@ -140,9 +154,8 @@ where
         if fires.len() >= VIEW_BATCH_MIN {
             M::batch(world, items, |f, inputs| f.call(inputs), &mut self.values);
         } else {
-            let world = &*world;
             self.values
-                .extend(items.map(|item| item.and_then(|(e, f)| M::with(world, e, |inputs| f.call(inputs)))));
+                .extend(items.map(|item| item.and_then(|(e, f)| M::with_mut(world, e, |inputs| f.call(inputs)))));
         }
         for (fire, value) in fires.iter().zip(self.values.drain(..)) {
             let Some(value) = value else {
