@@ -23,7 +23,11 @@ pub trait Sources: 'static {
     /// that are small plain data (no drop glue, at most 32 bytes) are copied
     /// out through `query_one_mut`, which skips the dynamic borrow check a
     /// shared read pays; anything else is read in place.
-    fn with_mut<R>(world: &mut World, entities: Self::Entities, f: impl FnOnce(Self::Refs<'_>) -> R) -> Option<R>;
+    fn with_mut<R>(
+        world: &mut World,
+        entities: Self::Entities,
+        f: impl FnOnce(Self::Refs<'_>) -> R,
+    ) -> Option<R>;
     /// Runs `call` on the inputs of every item (`None` where an input is
     /// gone), pushing the results to `out`. Borrows each input type once for
     /// the whole batch (hecs views) instead of once per read.
@@ -154,8 +158,9 @@ where
         if fires.len() >= VIEW_BATCH_MIN {
             M::batch(world, items, |f, inputs| f.call(inputs), &mut self.values);
         } else {
-            self.values
-                .extend(items.map(|item| item.and_then(|(e, f)| M::with_mut(world, e, |inputs| f.call(inputs)))));
+            self.values.extend(
+                items.map(|item| item.and_then(|(e, f)| M::with_mut(world, e, |inputs| f.call(inputs)))),
+            );
         }
         for (fire, value) in fires.iter().zip(self.values.drain(..)) {
             let Some(value) = value else {
