@@ -9,7 +9,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use bindery::{Engine, Entity};
-use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BatchSize, BenchmarkGroup, BenchmarkId, Criterion, criterion_group, criterion_main};
 
 /// The benchmarked property.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -105,17 +106,23 @@ fn chain(c: &mut Criterion) {
         for pair in chain.windows(2) {
             engine.bind::<V>(pair[0], pair[1]).expect("alive");
         }
-        engine.tick();
-        let mut value = 0.0;
-        group.bench_function(BenchmarkId::from_parameter(size), |b| {
-            b.iter(|| {
-                value += 1.0;
-                engine.set(chain[0], V(value)).expect("alive");
-                black_box(engine.tick())
-            })
-        });
+        bench_set_one(&mut group, size, engine, chain[0]);
     }
     group.finish();
+}
+
+/// Benchmarks a tick after setting `source` to a new value, on a synced
+/// graph (chain and fan-out).
+fn bench_set_one(group: &mut BenchmarkGroup<'_, WallTime>, size: usize, mut engine: Engine, source: Entity) {
+    engine.tick();
+    let mut value = 0.0;
+    group.bench_function(BenchmarkId::from_parameter(size), |b| {
+        b.iter(|| {
+            value += 1.0;
+            engine.set(source, V(value)).expect("alive");
+            black_box(engine.tick())
+        })
+    });
 }
 
 fn fanout(c: &mut Criterion) {
@@ -127,15 +134,7 @@ fn fanout(c: &mut Criterion) {
             let t = engine.spawn((V(0.0),));
             engine.bind::<V>(source, t).expect("alive");
         }
-        engine.tick();
-        let mut value = 0.0;
-        group.bench_function(BenchmarkId::from_parameter(size), |b| {
-            b.iter(|| {
-                value += 1.0;
-                engine.set(source, V(value)).expect("alive");
-                black_box(engine.tick())
-            })
-        });
+        bench_set_one(&mut group, size, engine, source);
     }
     group.finish();
 }

@@ -782,24 +782,25 @@ impl Engine {
         self.graph.pending_count()
     }
 
-    pub(crate) fn check_component<T: 'static + Send + Sync>(&self, entity: Entity) -> Result<(), Error> {
+    /// Whether a live `entity` has component `T`; `Err` if it is not alive
+    /// (a pooled entity does not exist yet).
+    fn has_component<T: 'static + Send + Sync>(&self, entity: Entity) -> Result<bool, Error> {
         match self.world.entity(entity) {
-            Err(_) => Err(Error::NoSuchEntity(entity)),
-            Ok(e) if e.has::<T>() => Ok(()),
-            Ok(_) => Err(self.unsatisfied::<T>(entity)),
+            Ok(e) if !self.is_pooled(entity) => Ok(e.has::<T>()),
+            _ => Err(Error::NoSuchEntity(entity)),
         }
+    }
+
+    pub(crate) fn check_component<T: 'static + Send + Sync>(&self, entity: Entity) -> Result<(), Error> {
+        if self.has_component::<T>(entity)? { Ok(()) } else { Err(Error::missing::<T>(entity)) }
     }
 
     /// Validates a binding's endpoints, looking each entity up once. Errors
     /// come in a fixed order: a dead source, a dead target, a self-binding,
     /// then a missing component.
     fn check_binding<S: Property, T: Property>(&self, source: Entity, target: Entity) -> Result<(), Error> {
-        let has = |entity: Entity, has: fn(&hecs::EntityRef<'_>) -> bool| match self.world.entity(entity) {
-            Ok(e) if !self.is_pooled(entity) => Ok(has(&e)),
-            _ => Err(Error::NoSuchEntity(entity)),
-        };
-        let source_has = has(source, |e| e.has::<S>())?;
-        let target_has = has(target, |e| e.has::<T>())?;
+        let source_has = self.has_component::<S>(source)?;
+        let target_has = self.has_component::<T>(target)?;
         if source == target && TypeId::of::<S>() == TypeId::of::<T>() {
             return Err(Error::SelfBinding);
         }

@@ -2,7 +2,7 @@
 //! the engine's back: [`Engine::poll`], [`Engine::mark_changed`],
 //! [`Engine::world_mut`].
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use bindery_components::Property;
@@ -56,7 +56,8 @@ impl<T: Property> Poller for Polled<T> {
 /// Every polled property, by id and by entity.
 #[derive(Default)]
 pub(crate) struct Polls {
-    by_id: HashMap<PollId, Box<dyn Poller>>,
+    /// Ordered by id, so polls run oldest first.
+    by_id: BTreeMap<PollId, Box<dyn Poller>>,
     by_entity: HashMap<Entity, Vec<PollId>>,
     next: u64,
 }
@@ -186,10 +187,7 @@ impl Engine {
         }
         let mut changed = 0;
         let mut gone = Vec::new();
-        let mut ids: Vec<PollId> = self.polls.by_id.keys().copied().collect();
-        ids.sort_unstable(); // deterministic: oldest poll first
-        for id in ids {
-            let poller = self.polls.by_id.get_mut(&id).expect("listed");
+        for (&id, poller) in &mut self.polls.by_id {
             match poller.check(&self.world) {
                 Some(true) => {
                     poller.mark(&mut self.graph);

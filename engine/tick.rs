@@ -112,8 +112,7 @@ impl Engine {
     /// Drops every queued command unapplied (their receipts see
     /// [`Error::EngineGone`](crate::Error::EngineGone)); returns how many.
     fn drop_queued_commands(&mut self) -> usize {
-        let queued: Vec<_> = self.commands.rx.try_iter().collect();
-        queued.len()
+        self.commands.rx.try_iter().count()
     }
 
     /// Applies the commands queued by handles before this tick began (those

@@ -16,6 +16,16 @@ fn spawn_values(engine: &mut Engine, n: usize) -> Vec<Entity> {
     (0..n).map(|_| engine.spawn((V(0),))).collect()
 }
 
+/// Entities holding `values`, in order.
+fn spawn<const N: usize>(engine: &mut Engine, values: [i64; N]) -> [Entity; N] {
+    values.map(|x| engine.spawn((V(x),)))
+}
+
+/// `N` entities holding `V(0)`.
+fn zeros<const N: usize>(engine: &mut Engine) -> [Entity; N] {
+    spawn(engine, [0; N])
+}
+
 fn v(engine: &Engine, e: Entity) -> i64 {
     engine.get::<V>(e).expect("entity has a V").0
 }
@@ -48,7 +58,7 @@ fn the_issue_example_works_as_written() -> Result<(), Error> {
 #[test]
 fn set_and_bind_do_not_propagate_until_tick() -> Result<(), Error> {
     let mut engine = Engine::new();
-    let [a, b] = spawn_values(&mut engine, 2)[..] else { unreachable!() };
+    let [a, b] = zeros(&mut engine);
     engine.set(a, V(5))?;
     engine.bind::<V>(a, b)?;
     assert_eq!(v(&engine, b), 0, "bind alone copies nothing");
@@ -215,7 +225,7 @@ fn when_both_ends_of_a_pair_are_set_the_last_set_wins() -> Result<(), Error> {
 #[test]
 fn setting_one_property_twice_in_a_tick_propagates_the_last_value_once() -> Result<(), Error> {
     let mut engine = Engine::new();
-    let [a, b] = spawn_values(&mut engine, 2)[..] else { unreachable!() };
+    let [a, b] = zeros(&mut engine);
     engine.bind::<V>(a, b)?;
     engine.tick();
     engine.set(a, V(1))?;
@@ -229,7 +239,7 @@ fn setting_one_property_twice_in_a_tick_propagates_the_last_value_once() -> Resu
 #[test]
 fn one_way_cycles_terminate_and_are_counted() -> Result<(), Error> {
     let mut engine = Engine::new();
-    let [a, b, c] = spawn_values(&mut engine, 3)[..] else { unreachable!() };
+    let [a, b, c] = zeros(&mut engine);
     engine.bind::<V>(a, b)?;
     engine.bind::<V>(b, c)?;
     engine.bind::<V>(c, a)?;
@@ -241,7 +251,7 @@ fn one_way_cycles_terminate_and_are_counted() -> Result<(), Error> {
     assert_eq!(stats.properties_written, 2);
 
     // A growing transform around a cycle would never settle without the cut.
-    let [x, y] = spawn_values(&mut engine, 2)[..] else { unreachable!() };
+    let [x, y] = zeros(&mut engine);
     engine.bind_map(x, y, |v: &V| V(v.0 + 1))?;
     engine.bind_map(y, x, |v: &V| V(v.0 * 10))?;
     engine.tick();
@@ -255,7 +265,7 @@ fn one_way_cycles_terminate_and_are_counted() -> Result<(), Error> {
 #[test]
 fn several_writers_of_one_property_newest_change_wins() -> Result<(), Error> {
     let mut engine = Engine::new();
-    let [a, b, c] = spawn_values(&mut engine, 3)[..] else { unreachable!() };
+    let [a, b, c] = zeros(&mut engine);
     engine.bind::<V>(a, c)?;
     engine.bind::<V>(b, c)?;
     engine.tick();
@@ -292,7 +302,7 @@ fn several_bindings_between_the_same_pair_newest_binding_wins() -> Result<(), Er
 #[test]
 fn a_change_set_directly_on_a_target_is_overwritten_only_by_a_newer_source_change() -> Result<(), Error> {
     let mut engine = Engine::new();
-    let [a, b] = spawn_values(&mut engine, 2)[..] else { unreachable!() };
+    let [a, b] = zeros(&mut engine);
     engine.bind::<V>(a, b)?;
     engine.tick();
 
@@ -313,7 +323,7 @@ fn an_older_change_still_propagates_where_a_newer_one_left_its_value_alone() -> 
     // x -> a -> d. The user sets a = 5, then x = 5: x's change reaches a
     // with an equal value, so a's own change must still reach d.
     let mut engine = Engine::new();
-    let [x, a, d] = spawn_values(&mut engine, 3)[..] else { unreachable!() };
+    let [x, a, d] = zeros(&mut engine);
     engine.bind::<V>(x, a)?;
     engine.bind::<V>(a, d)?;
     engine.tick();
@@ -332,7 +342,7 @@ fn fan_out_and_diamonds_settle_in_one_tick() -> Result<(), Error> {
     for &t in &targets {
         engine.bind::<V>(source, t)?;
     }
-    let [b, c, d] = spawn_values(&mut engine, 3)[..] else { unreachable!() };
+    let [b, c, d] = zeros(&mut engine);
     engine.bind::<V>(source, b)?;
     engine.bind::<V>(source, c)?;
     engine.bind::<V>(b, d)?;
@@ -361,7 +371,7 @@ fn bindings_between_properties_of_one_entity() -> Result<(), Error> {
 #[test]
 fn unbind_keeps_the_last_value_and_stops_propagation() -> Result<(), Error> {
     let mut engine = Engine::new();
-    let [a, b] = spawn_values(&mut engine, 2)[..] else { unreachable!() };
+    let [a, b] = zeros(&mut engine);
     let id = engine.bind_two_way::<V>(a, b)?;
     engine.set(a, V(4))?;
     engine.tick();
@@ -390,7 +400,7 @@ fn unbinding_before_the_tick_cancels_the_initial_sync() -> Result<(), Error> {
 #[test]
 fn bindings_of_lists_both_directions_once() -> Result<(), Error> {
     let mut engine = Engine::new();
-    let [a, b, c, d] = spawn_values(&mut engine, 4)[..] else { unreachable!() };
+    let [a, b, c, d] = zeros(&mut engine);
     let ab = engine.bind::<V>(a, b)?;
     let cb = engine.bind::<V>(c, b)?;
     let bd = engine.bind_two_way::<V>(b, d)?;
@@ -429,7 +439,7 @@ fn binding_info_describes_the_binding() -> Result<(), Error> {
 #[test]
 fn a_paused_binding_carries_nothing_and_resyncs_on_resume() -> Result<(), Error> {
     let mut engine = Engine::new();
-    let [a, b] = spawn_values(&mut engine, 2)[..] else { unreachable!() };
+    let [a, b] = zeros(&mut engine);
     let id = engine.bind_two_way::<V>(a, b)?;
     engine.tick();
     engine.set_enabled(id, false)?;
@@ -447,7 +457,7 @@ fn a_paused_binding_carries_nothing_and_resyncs_on_resume() -> Result<(), Error>
 #[test]
 fn insert_and_modify_propagate_changes() -> Result<(), Error> {
     let mut engine = Engine::new();
-    let [a, b] = spawn_values(&mut engine, 2)[..] else { unreachable!() };
+    let [a, b] = zeros(&mut engine);
     engine.bind::<V>(a, b)?;
     engine.tick();
     engine.insert(a, V(3))?;
@@ -544,7 +554,7 @@ fn racing_changes_across_lanes_resolve_newest_first_with_one_write_each() -> Res
     // x (set first) and y (set last) both reach z, through bindings held in
     // different typed lanes; the wave that reaches z mixes both changes.
     let mut engine = Engine::new();
-    let [x, y, a, b, c, z] = spawn_values(&mut engine, 6)[..] else { unreachable!() };
+    let [x, y, a, b, c, z] = zeros(&mut engine);
     engine.bind_map(y, b, |v: &V| V(v.0 + 1000))?; // closure lane
     engine.bind::<V>(y, a)?; // identity lane
     engine.bind::<V>(x, c)?; // identity lane
@@ -567,14 +577,10 @@ fn values(engine: &Engine, es: &[Entity]) -> Vec<i64> {
     es.iter().map(|&e| v(engine, e)).collect()
 }
 
-fn spawn_with(engine: &mut Engine, xs: &[i64]) -> Vec<Entity> {
-    xs.iter().map(|&x| engine.spawn((V(x),))).collect()
-}
-
 #[test]
 fn a_new_binding_does_not_block_an_older_set_reaching_its_source() -> Result<(), Error> {
     let mut engine = Engine::new();
-    let e = spawn_with(&mut engine, &[0, 0, 0]);
+    let e = spawn(&mut engine, [0, 0, 0]);
     engine.bind_two_way::<V>(e[0], e[1])?;
     engine.set(e[1], V(1))?;
     engine.bind::<V>(e[0], e[2])?;
@@ -582,7 +588,7 @@ fn a_new_binding_does_not_block_an_older_set_reaching_its_source() -> Result<(),
     assert_eq!(values(&engine, &e), [1, 1, 1]);
 
     let mut engine = Engine::new();
-    let e = spawn_with(&mut engine, &[0, 0, 0]);
+    let e = spawn(&mut engine, [0, 0, 0]);
     engine.bind::<V>(e[0], e[1])?;
     engine.tick();
     engine.set(e[0], V(1))?;
@@ -595,7 +601,7 @@ fn a_new_binding_does_not_block_an_older_set_reaching_its_source() -> Result<(),
 #[test]
 fn an_initial_sync_of_an_equal_value_does_not_swallow_a_set() -> Result<(), Error> {
     let mut engine = Engine::new();
-    let e = spawn_with(&mut engine, &[0, 1, 0]);
+    let e = spawn(&mut engine, [0, 1, 0]);
     engine.bind_two_way::<V>(e[0], e[2])?;
     engine.set(e[2], V(1))?;
     engine.bind_two_way::<V>(e[1], e[2])?;
@@ -607,7 +613,7 @@ fn an_initial_sync_of_an_equal_value_does_not_swallow_a_set() -> Result<(), Erro
 #[test]
 fn resuming_after_a_set_in_the_same_tick_resyncs() -> Result<(), Error> {
     let mut engine = Engine::new();
-    let e = spawn_with(&mut engine, &[1, 1]);
+    let e = spawn(&mut engine, [1, 1]);
     let id = engine.bind::<V>(e[0], e[1])?;
     engine.set_enabled(id, false)?;
     engine.set(e[1], V(0))?;
@@ -621,7 +627,7 @@ fn resuming_after_a_set_in_the_same_tick_resyncs() -> Result<(), Error> {
 fn the_newest_new_binding_wins_whatever_the_values() -> Result<(), Error> {
     for w in [0, 1] {
         let mut engine = Engine::new();
-        let e = spawn_with(&mut engine, &[w, 0, 2, 0]);
+        let e = spawn(&mut engine, [w, 0, 2, 0]);
         engine.bind::<V>(e[0], e[1])?;
         engine.bind::<V>(e[2], e[3])?;
         engine.bind::<V>(e[1], e[3])?; // newest: q follows p

@@ -72,6 +72,12 @@ impl PropertyNode {
         self.mark >> 1
     }
 
+    /// Some edge touching the node (leaving it if any does), or [`NONE`].
+    #[inline]
+    pub fn any_edge(&self) -> u32 {
+        if self.out_head != NONE { self.out_head } else { self.in_head }
+    }
+
     /// Whether no edge touches the node any more.
     #[inline]
     pub fn is_unbound(&self) -> bool {

@@ -8,7 +8,7 @@ use bindery_components::Property;
 use hecs::{Entity, World};
 
 use crate::graph::BindingGraph;
-use crate::lane::{Fire, Lane, LaneOutput, Slots};
+use crate::lane::{Fire, Lane, LaneOutput, Slots, write};
 
 /// A tuple of property types a derivation reads: `(A,)`, `(A, B)`, up to
 /// six. Implemented for tuples of [`Property`] types.
@@ -163,18 +163,9 @@ where
             );
         }
         for (fire, value) in fires.iter().zip(self.values.drain(..)) {
-            let Some(value) = value else {
-                out.broken.push(fire.edge);
-                continue;
-            };
-            match world.query_one_mut::<&mut T>(fire.target) {
-                Ok(target) => {
-                    if *target != value {
-                        *target = value;
-                        out.written.push((fire.target_node, fire.edge));
-                    }
-                }
-                Err(_) => out.broken.push(fire.edge),
+            match value {
+                Some(value) => write(world, fire, value, out),
+                None => out.broken.push(fire.edge),
             }
         }
     }
@@ -185,14 +176,6 @@ where
 
     fn len(&self) -> usize {
         self.slots.len()
-    }
-
-    fn source_type(&self) -> &'static str {
-        type_name::<M>()
-    }
-
-    fn target_type(&self) -> &'static str {
-        type_name::<T>()
     }
 
     fn as_any_mut(&mut self) -> &mut dyn Any {

@@ -183,7 +183,8 @@ impl BindingGraph {
         self.node_of_type(entity, ty)
     }
 
-    fn node_of_type(&self, entity: Entity, ty: u32) -> Option<u32> {
+    /// The node of `entity`'s property of interned type `ty`.
+    pub(crate) fn node_of_type(&self, entity: Entity, ty: u32) -> Option<u32> {
         let mut n = *self.entity_nodes.get(entity.id() as usize)?;
         while n != NONE {
             let node = &self.nodes[n as usize];
@@ -209,12 +210,6 @@ impl BindingGraph {
             }
             None => false,
         }
-    }
-
-    /// The node of `entity`'s property of interned type `ty`.
-    #[inline]
-    pub(crate) fn resolve(&self, entity: Entity, ty: u32) -> Option<u32> {
-        self.node_of_type(entity, ty)
     }
 
     /// Whether `id` names a live binding.
@@ -283,11 +278,6 @@ impl BindingGraph {
                 .collect(),
             _ => vec![node(edge.source)],
         }
-    }
-
-    /// Whether a live binding propagates.
-    pub fn is_enabled(&self, id: BindingId) -> Option<bool> {
-        self.forward_edge(id).map(|e| e.enabled)
     }
 
     /// Pauses or resumes a binding (both directions of a two-way one).
@@ -483,7 +473,7 @@ impl BindingGraph {
                 n = node.next_of_entity;
                 continue;
             }
-            let e = if node.out_head != NONE { node.out_head } else { node.in_head };
+            let e = node.any_edge();
             // A bound node has at least one edge; removing its binding may
             // free this node (and others of the entity), so restart from the
             // entity's current head.
@@ -500,7 +490,7 @@ impl BindingGraph {
         let mut removed = 0;
         while let Some(n) = self.node_of::<T>(entity) {
             let node = self.nodes[n as usize];
-            let e = if node.out_head != NONE { node.out_head } else { node.in_head };
+            let e = node.any_edge();
             self.remove_binding(e);
             removed += 1;
         }

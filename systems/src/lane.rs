@@ -57,17 +57,13 @@ pub trait Lane: Send + 'static {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// The source property's type name.
-    fn source_type(&self) -> &'static str;
-    /// The target property's type name.
-    fn target_type(&self) -> &'static str;
     /// For downcasting to the concrete lane when inserting a transform.
     fn as_any_mut(&mut self) -> &mut dyn Any;
 }
 
 /// Writes `value` into a fire's target if it differs.
 #[inline]
-fn write<T: Property>(world: &mut World, fire: &Fire, value: T, out: &mut LaneOutput) {
+pub(crate) fn write<T: Property>(world: &mut World, fire: &Fire, value: T, out: &mut LaneOutput) {
     match world.query_one_mut::<&mut T>(fire.target) {
         Ok(target) => {
             if *target != value {
@@ -263,14 +259,6 @@ where
 
     fn len(&self) -> usize {
         self.transforms.len()
-    }
-
-    fn source_type(&self) -> &'static str {
-        type_name::<S>()
-    }
-
-    fn target_type(&self) -> &'static str {
-        type_name::<T>()
     }
 
     fn as_any_mut(&mut self) -> &mut dyn Any {

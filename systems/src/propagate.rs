@@ -155,7 +155,7 @@ pub fn propagate(
             if graph.track_changes {
                 scratch.changed.push((entity, ty));
             }
-            if let Some(node) = graph.resolve(entity, ty) {
+            if let Some(node) = graph.node_of_type(entity, ty) {
                 graph.nodes[node as usize].mark = settled(stamp);
                 scratch.seeds.push((node, stamp));
             }
@@ -222,24 +222,13 @@ pub fn propagate(
                     stats.changes_superseded += 1; // the user changed it after the bind
                     continue;
                 }
-                if target.mark & 1 == 1 && owner >= scratch.floor {
-                    scratch.recheck.push((e.target, edge));
-                }
-                target.mark = claimed(stamp);
                 graph.pass += 1;
                 stats.changes_applied += 1;
-                stats.bindings_fired += 1;
+                let source = graph.nodes[e.source as usize].entity;
+                claim_and_fire(graph, scratch, &mut stats, (edge, e.lane, e.slot), e.target, source, stamp);
                 // The sync's source is its origin: nothing it sets off may
                 // write it back. Its own mark is restored afterwards.
                 let source_mark = std::mem::replace(&mut graph.nodes[e.source as usize].mark, settled(stamp));
-                let fire = Fire {
-                    edge,
-                    slot: e.slot,
-                    target_node: e.target,
-                    source: graph.nodes[e.source as usize].entity,
-                    target: graph.nodes[e.target as usize].entity,
-                };
-                enqueue(scratch, e.lane, fire);
                 run_waves(world, graph, scratch, &mut stats);
                 graph.nodes[e.source as usize].mark = source_mark;
             }
@@ -272,6 +261,31 @@ fn warm_up(graph: &BindingGraph, wave: &[(u32, u32, u64)]) {
         }
     }
     std::hint::black_box(sink);
+}
+
+/// Claims `target` for the change `stamp` and queues edge `edge` to compute
+/// it. A target that already changed earlier in this tick is noted for a
+/// recheck: it must be expanded even if the fire computes an equal value, so
+/// the earlier change still reaches its dependents. `lane` and `slot` locate
+/// the transform (the edge's, or a derivation's).
+#[inline]
+fn claim_and_fire(
+    graph: &mut BindingGraph,
+    scratch: &mut PropagateScratch,
+    stats: &mut PropagateStats,
+    (edge, lane, slot): (u32, u32, u32),
+    target: u32,
+    source: Entity,
+    stamp: u64,
+) {
+    let node = &mut graph.nodes[target as usize];
+    if node.mark & 1 == 1 && node.stamp() >= scratch.floor {
+        scratch.recheck.push((target, edge));
+    }
+    node.mark = claimed(stamp);
+    stats.bindings_fired += 1;
+    let fire = Fire { edge, slot, target_node: target, source, target: node.entity };
+    enqueue(scratch, lane, fire);
 }
 
 #[inline]
@@ -330,22 +344,18 @@ fn run_waves(
                     }
                     continue; // claimed by this change already, or by a newer one
                 }
-                if target.mark & 1 == 1 && owner >= scratch.floor {
-                    scratch.recheck.push((edge.target, this));
-                }
-                target.mark = claimed(stamp);
-                stats.bindings_fired += 1;
                 if edge.sync_stamp != 0 && stamp >= edge.sync_stamp {
                     graph.edges[this as usize].sync_stamp = 0; // carries a change at least as new
                 }
-                let fire = Fire {
-                    edge: this,
-                    slot: edge.slot,
-                    target_node: edge.target,
+                claim_and_fire(
+                    graph,
+                    scratch,
+                    stats,
+                    (this, edge.lane, edge.slot),
+                    edge.target,
                     source,
-                    target: target.entity,
-                };
-                enqueue(scratch, edge.lane, fire);
+                    stamp,
+                );
             }
         }
         scratch.frontier.clear();
@@ -431,20 +441,15 @@ fn fire_derivations(
         let derivation = &mut graph.derivations[d as usize];
         derivation.fired = pass;
         derivation.sync_pending = false;
-        let (stamp, t, first, lane, slot) =
-            (derivation.stamp, derivation.target, derivation.feeders[0], derivation.lane, derivation.slot);
-        let target = &mut graph.nodes[t as usize];
-        let owner = target.stamp();
-        if owner > stamp {
+        let (stamp, t, transform) =
+            (derivation.stamp, derivation.target, (derivation.feeders[0], derivation.lane, derivation.slot));
+        if graph.nodes[t as usize].stamp() > stamp {
             continue; // a newer change owns the target
         }
-        if target.mark & 1 == 1 && owner >= scratch.floor {
-            scratch.recheck.push((t, first));
-        }
-        target.mark = claimed(stamp);
-        stats.bindings_fired += 1;
-        let fire = Fire { edge: first, slot, target_node: t, source: target.entity, target: target.entity };
-        enqueue(scratch, lane, fire);
+        // A derivation's lane reads its inputs itself; the fire's source is
+        // unused.
+        let target = graph.nodes[t as usize].entity;
+        claim_and_fire(graph, scratch, stats, transform, t, target, stamp);
     }
     !scratch.touched.is_empty()
 }
