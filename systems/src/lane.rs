@@ -6,7 +6,7 @@
 //! dynamic dispatch is one virtual call per lane per wave; inside, the loop is
 //! monomorphic: read the source component, apply the transform, compare, write.
 
-use std::any::{Any, type_name};
+use std::any::Any;
 use std::marker::PhantomData;
 
 use bindery_components::Property;
@@ -70,7 +70,7 @@ pub(crate) fn write<T: Property>(world: &mut World, fire: &Fire, value: T, out: 
                 *target = value;
                 out.written.push((fire.target_node, fire.edge));
                 #[cfg(any(debug_assertions, feature = "edge-trace"))]
-                tracing::trace!(edge = fire.edge, target = ?fire.target, "{} written", type_name::<T>());
+                tracing::trace!(edge = fire.edge, target = ?fire.target, "{} written", std::any::type_name::<T>());
             }
         }
         Err(_) => out.broken.push(fire.edge),
