@@ -659,7 +659,7 @@ impl Engine {
         F: DeriveFn<M, T>,
     {
         self.live()?;
-        let inputs = M::describe(sources);
+        let inputs = bindery_systems::describe_sources::<M>(sources);
         for &(entity, _, _) in &inputs {
             if !self.is_alive(entity) {
                 return Err(Error::NoSuchEntity(entity));
@@ -668,10 +668,10 @@ impl Engine {
         if !self.is_alive(target) {
             return Err(Error::NoSuchEntity(target));
         }
-        if inputs.iter().any(|&(e, _, ty)| e == target && ty == TypeId::of::<T>()) {
+        if inputs.iter().any(|&(e, ty, _)| e == target && ty == TypeId::of::<T>()) {
             return Err(Error::SelfBinding);
         }
-        M::check(&self.world, sources)
+        bindery_systems::check_sources::<M>(&self.world, sources)
             .map_err(|(entity, component)| Error::MissingComponent { entity, component })?;
         self.check_component::<T>(target)?;
         Ok(self.graph.link_derive::<M, T, F>(target, sources, f))

@@ -1,60 +1,149 @@
 //! Derived properties: the [`Sources`] of a derivation, its transform
 //! ([`DeriveFn`]) and the typed lane that computes it ([`DeriveLane`]).
 
-use std::any::{Any, type_name};
+use std::any::{Any, TypeId, type_name};
 use std::marker::PhantomData;
 
 use bindery_components::Property;
 use hecs::{Entity, World};
 
-use crate::graph::BindingGraph;
 use crate::lane::{Fire, Lane, LaneOutput, Slots, write};
 
-/// A tuple of property types a derivation reads: `(A,)`, `(A, B)`, up to
-/// six. Implemented for tuples of [`Property`] types.
-pub trait Sources: 'static {
-    /// The entities the inputs are read from, one per input.
-    type Entities: Copy + Send + Sync + std::fmt::Debug + 'static;
-    /// References to the inputs, handed to the transform.
-    type Refs<'a>;
-    /// Runs `f` on the inputs; `None` if one is gone.
-    fn with<R>(world: &World, entities: Self::Entities, f: impl FnOnce(Self::Refs<'_>) -> R) -> Option<R>;
-    /// Like [`with`](Sources::with) with the world borrowed uniquely: inputs
-    /// that are small plain data (no drop glue, at most 32 bytes) are copied
-    /// out through `query_one_mut`, which skips the dynamic borrow check a
-    /// shared read pays; anything else is read in place.
-    fn with_mut<R>(
-        world: &mut World,
-        entities: Self::Entities,
-        f: impl FnOnce(Self::Refs<'_>) -> R,
-    ) -> Option<R>;
-    /// Runs `call` on the inputs of every item (`None` where an input is
-    /// gone), pushing the results to `out`. Borrows each input type once for
-    /// the whole batch (hecs views) instead of once per read.
-    fn batch<X, R>(
-        world: &World,
-        items: impl Iterator<Item = Option<(Self::Entities, X)>>,
-        call: impl FnMut(X, Self::Refs<'_>) -> R,
-        out: &mut Vec<Option<R>>,
-    );
-    /// The input entities with their property type names, in order.
-    fn describe(entities: Self::Entities) -> Vec<(Entity, &'static str, std::any::TypeId)>;
-    /// Ensures a graph node for every input; returns them in order.
-    fn nodes(graph: &mut BindingGraph, entities: Self::Entities) -> Vec<u32>;
-    /// Whether every input entity holds its component.
-    fn check(world: &World, entities: Self::Entities) -> Result<(), (Entity, &'static str)>;
+/// The property types a derivation reads: a tuple of one to six
+/// [`Property`] types (`(A,)`, `(A, B)`, ...), or [`Single<A>`] for one
+/// source passed without a tuple.
+///
+/// Sealed: implemented by this crate for exactly those shapes. Users never
+/// name it; it is inferred from the closure given to `Engine::derive`.
+pub trait Sources: sealed::Inputs {}
+
+/// One source passed on its own: `engine.derive(bar, player, |h: &Health| ..)`
+/// instead of `engine.derive(bar, (player,), |(h,): (&Health,)| ..)`.
+///
+/// A marker type, inferred from the closure; never constructed.
+pub struct Single<A>(PhantomData<fn() -> A>);
+
+pub(crate) mod sealed {
+    use super::*;
+
+    /// The workings of [`Sources`](super::Sources), hidden from users.
+    pub trait Inputs: 'static {
+        /// The entities the inputs are read from: one `Entity`, or a tuple
+        /// of them.
+        type Entities: Copy + Send + Sync + std::fmt::Debug + 'static;
+        /// References to the inputs, handed to the transform.
+        type Refs<'a>;
+        /// Runs `f` on the inputs; `None` if one is gone.
+        fn with<R>(world: &World, entities: Self::Entities, f: impl FnOnce(Self::Refs<'_>) -> R)
+        -> Option<R>;
+        /// Like [`with`](Inputs::with) with the world borrowed uniquely:
+        /// inputs that are small plain data (no drop glue, at most 32 bytes)
+        /// are copied out through `query_one_mut`, which skips the dynamic
+        /// borrow check a shared read pays; anything else is read in place.
+        fn with_mut<R>(
+            world: &mut World,
+            entities: Self::Entities,
+            f: impl FnOnce(Self::Refs<'_>) -> R,
+        ) -> Option<R>;
+        /// Runs `call` on the inputs of every item (`None` where an input is
+        /// gone), pushing the results to `out`. Borrows each input type once
+        /// for the whole batch (hecs views) instead of once per read.
+        fn batch<X, R>(
+            world: &World,
+            items: impl Iterator<Item = Option<(Self::Entities, X)>>,
+            call: impl FnMut(X, Self::Refs<'_>) -> R,
+            out: &mut Vec<Option<R>>,
+        );
+        /// The inputs as `(entity, type id, type name)`, in order.
+        fn describe(entities: Self::Entities) -> Vec<(Entity, TypeId, &'static str)>;
+        /// Whether every input entity holds its component; the first that
+        /// does not, with the component's name.
+        fn check(world: &World, entities: Self::Entities) -> Result<(), (Entity, &'static str)>;
+    }
 }
 
-/// The transform of a derivation over [`Sources`] `M`: a function of a tuple
-/// of references, e.g. `|(a, b): (&A, &B)| T`.
+use sealed::Inputs;
+
+/// The transform of a derivation over [`Sources`] `M`: a closure taking
+/// references to the inputs, as one tuple (`|(a, b): (&A, &B)| T`) or, for a
+/// single input, on its own (`|a: &A| T`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a derive function for these sources",
+    label = "expected a closure over references to the sources' components",
+    note = "several sources: `engine.derive(target, (a, b), |(x, y): (&A, &B)| T(..))`, one tuple argument",
+    note = "one source: `engine.derive(target, a, |x: &A| T(..))` or `engine.derive(target, (a,), |(x,): (&A,)| T(..))`"
+)]
 pub trait DeriveFn<M: Sources, T>: Send + 'static {
     /// Computes the derived value.
+    #[doc(hidden)]
     fn call(&self, inputs: M::Refs<'_>) -> T;
+}
+
+/// The inputs of a derivation over `M` from `sources`, as `(entity, type
+/// name)`, in order.
+pub fn describe_sources<M: Sources>(sources: M::Entities) -> Vec<(Entity, TypeId, &'static str)> {
+    M::describe(sources)
+}
+
+/// Checks that every input entity of `sources` holds its component; the first
+/// that does not, with the component's type name.
+///
+/// # Errors
+/// `(entity, component type name)` of the first input lacking its component.
+pub fn check_sources<M: Sources>(world: &World, sources: M::Entities) -> Result<(), (Entity, &'static str)> {
+    M::check(world, sources)
+}
+
+impl<A: Property> Sources for Single<A> {}
+
+impl<A: Property> Inputs for Single<A> {
+    type Entities = Entity;
+    type Refs<'a> = &'a A;
+
+    fn with<R>(world: &World, entity: Entity, f: impl FnOnce(&A) -> R) -> Option<R> {
+        let a = world.get::<&A>(entity).ok()?;
+        Some(f(&a))
+    }
+
+    fn with_mut<R>(world: &mut World, entity: Entity, f: impl FnOnce(&A) -> R) -> Option<R> {
+        Some(f(world.query_one_mut::<&A>(entity).ok()?))
+    }
+
+    fn batch<X, R>(
+        world: &World,
+        items: impl Iterator<Item = Option<(Entity, X)>>,
+        mut call: impl FnMut(X, &A) -> R,
+        out: &mut Vec<Option<R>>,
+    ) {
+        let view = world.view::<&A>();
+        for item in items {
+            out.push(item.and_then(|(entity, x)| Some(call(x, view.get(entity)?))));
+        }
+    }
+
+    fn describe(entity: Entity) -> Vec<(Entity, TypeId, &'static str)> {
+        vec![(entity, TypeId::of::<A>(), type_name::<A>())]
+    }
+
+    fn check(world: &World, entity: Entity) -> Result<(), (Entity, &'static str)> {
+        if world.satisfies::<&A>(entity) { Ok(()) } else { Err((entity, type_name::<A>())) }
+    }
+}
+
+impl<A: Property, T, F> DeriveFn<Single<A>, T> for F
+where
+    F: Fn(&A) -> T + Send + 'static,
+{
+    fn call(&self, input: &A) -> T {
+        self(input)
+    }
 }
 
 macro_rules! sources {
     ($($t:ident $e:ident $i:tt),+) => {
-        impl<$($t: Property),+> Sources for ($($t,)+) {
+        impl<$($t: Property),+> Sources for ($($t,)+) {}
+
+        impl<$($t: Property),+> Inputs for ($($t,)+) {
             type Entities = ($(sources!(@entity $t),)+);
             type Refs<'a> = ($(&'a $t,)+);
 
@@ -84,12 +173,8 @@ macro_rules! sources {
                 }
             }
 
-            fn describe(entities: Self::Entities) -> Vec<(Entity, &'static str, std::any::TypeId)> {
-                vec![$((entities.$i, type_name::<$t>(), std::any::TypeId::of::<$t>())),+]
-            }
-
-            fn nodes(graph: &mut BindingGraph, entities: Self::Entities) -> Vec<u32> {
-                vec![$(graph.ensure_node::<$t>(entities.$i)),+]
+            fn describe(entities: Self::Entities) -> Vec<(Entity, TypeId, &'static str)> {
+                vec![$((entities.$i, TypeId::of::<$t>(), type_name::<$t>())),+]
             }
 
             fn check(world: &World, entities: Self::Entities) -> Result<(), (Entity, &'static str)> {
@@ -123,7 +208,7 @@ sources!(A a 0, B b 1, C c 2, D d 3, E e 4, G g 5);
 const VIEW_BATCH_MIN: usize = 32;
 
 /// The lane of derivations over inputs `M` producing `T` through `F`.
-pub struct DeriveLane<M: Sources, T, F> {
+pub(crate) struct DeriveLane<M: Sources, T, F> {
     slots: Slots<(M::Entities, F)>,
     /// Computed values of the batch being run (reused between runs).
     values: Vec<Option<T>>,

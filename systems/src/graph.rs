@@ -1,74 +1,39 @@
 //! [`BindingGraph`]: the relationship store behind every binding.
 
-use std::any::TypeId;
-use std::collections::HashMap;
 use std::fmt;
 
-use bindery_components::{BindingId, BindingInfo, Derivation, Edge, EdgeKind, NONE, Property, PropertyNode};
+use bindery_components::{BindingId, BindingInfo, Property};
 use hecs::Entity;
 use tracing::warn;
 
 use crate::derive::{DeriveFn, DeriveLane, Sources};
-use crate::lane::{Lane, MapLane};
+use crate::lane::{Lanes, MapLane};
+use crate::pending::{Origin, Pending};
+use crate::records::{Derivation, Edge, EdgeKind, MAX_INPUTS, NONE, PropertyNode};
 use crate::types::PropertyTypes;
 
-/// The mark of a property claimed by the change with `stamp`.
-#[inline]
-pub(crate) const fn claimed(stamp: u64) -> u64 {
-    stamp << 1
-}
-
-/// The mark of a property whose value the change with `stamp` made final.
-#[inline]
-pub(crate) const fn settled(stamp: u64) -> u64 {
-    (stamp << 1) | 1
-}
-
-/// A change waiting for the next propagation, in the order it was made.
-///
-/// Its stamp is implicit: changes take consecutive stamps as they are
-/// recorded, so the `i`-th pending change has the stamp of the first plus
-/// `i` (see [`BindingGraph::first_pending_stamp`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Origin {
-    /// A bound property was changed by the user.
-    ///
-    /// Recorded by entity and type, without touching the graph: the node is
-    /// looked up when the tick starts, in one tight loop.
-    Property {
-        /// The entity whose property changed.
-        entity: Entity,
-        /// The interned property type.
-        ty: u32,
-    },
-    /// A binding was created and owes its target the initial sync.
-    Edge {
-        /// The edge index.
-        edge: u32,
-        /// The edge's generation when the binding was created.
-        generation: u32,
-    },
-    /// A derivation was created (or resumed) and owes its target the first
-    /// computation.
-    Derive {
-        /// The derivation's first feeder edge.
-        edge: u32,
-        /// That edge's generation when the derivation was created.
-        generation: u32,
-    },
-}
-
-/// The binding graph: property nodes, edges and typed lanes, kept consistent
-/// on every link, unlink and despawn.
+/// The binding graph: property nodes, edges, derivations and the typed lanes
+/// holding their transforms, kept consistent on every link, unlink and
+/// despawn.
 ///
 /// Nodes and edges live in dense arenas with free lists and generations
 /// (slotmap-style), each node heading an intrusive out-list and in-list of
-/// edges. Everything a binding owns (its edges, its transform, its nodes when
-/// nothing else binds them) is freed when the binding goes: there is no
-/// registry that could keep anything alive.
+/// edges. The edge is the truth; the node lists mirror it, and only
+/// `add_edge` / `remove_edge` touch both. Everything a binding owns (its
+/// edges, its transform, its nodes when nothing else binds them) is freed
+/// when the binding goes: there is no registry that could keep anything
+/// alive.
 ///
-/// The graph never looks at property values; [`propagate`](crate::propagate)
-/// does that through the lanes.
+/// Building is O(1) per binding (amortised), in any order: the graph keeps no
+/// order of its own; each settle orders what it touches (see
+/// [`propagate`](crate::propagate)).
+///
+/// Invariants (checked by [`check_invariants`](BindingGraph::check_invariants)):
+/// every live edge joins two live nodes and sits on both their lists; a
+/// two-way binding's edges are each other's twins; a feeder belongs to a live
+/// derivation whose target is the feeder's target; every live node has an
+/// edge and is on its entity's chain; the binding, node and transform counts
+/// match what is live.
 pub struct BindingGraph {
     pub(crate) nodes: Vec<PropertyNode>,
     free_nodes: Vec<u32>,
@@ -76,22 +41,18 @@ pub struct BindingGraph {
     free_edges: Vec<u32>,
     /// By entity index: the first node of that entity, or `NONE`.
     entity_nodes: Vec<u32>,
-    pub(crate) lanes: Vec<Box<dyn Lane>>,
+    pub(crate) lanes: Lanes,
     pub(crate) derivations: Vec<Derivation>,
     free_derivations: Vec<u32>,
     live_derivations: usize,
-    /// Propagation passes so far: derivations run at most once per pass.
-    pub(crate) pass: u64,
-    height_stack: Vec<(u32, u32)>,
-    lane_index: HashMap<TypeId, u32>,
     types: PropertyTypes,
     bindings: usize,
     live_nodes: usize,
-    pub(crate) pending: Vec<Origin>,
-    /// Whether propagation reports every changed property (for observers).
+    pub(crate) pending: Pending,
+    /// Whether settles report every changed property (for observers).
     pub(crate) track_changes: bool,
-    /// The last stamp handed out; every recorded change takes the next one.
-    stamp: u64,
+    /// Settles run so far; a node's `epoch` says which settle visited it.
+    pub(crate) epoch: u32,
 }
 
 impl Default for BindingGraph {
@@ -120,19 +81,16 @@ impl BindingGraph {
             edges: Vec::new(),
             free_edges: Vec::new(),
             entity_nodes: Vec::new(),
-            lanes: Vec::new(),
+            lanes: Lanes::default(),
             derivations: Vec::new(),
             free_derivations: Vec::new(),
             live_derivations: 0,
-            pass: 0,
-            height_stack: Vec::new(),
-            lane_index: HashMap::new(),
             types: PropertyTypes::default(),
             bindings: 0,
             live_nodes: 0,
-            pending: Vec::new(),
+            pending: Pending::default(),
             track_changes: false,
-            stamp: 0,
+            epoch: 0,
         }
     }
 
@@ -141,7 +99,7 @@ impl BindingGraph {
         &self.types
     }
 
-    /// Live bindings (a two-way binding counts once).
+    /// Live bindings (a two-way binding and a derivation count once each).
     pub fn binding_count(&self) -> usize {
         self.bindings
     }
@@ -154,7 +112,7 @@ impl BindingGraph {
     /// Live transforms held by all lanes (two per two-way binding, one per
     /// derivation). Drop checks compare it with the live edges.
     pub fn transform_count(&self) -> usize {
-        self.lanes.iter().map(|lane| lane.len()).sum()
+        self.lanes.transforms()
     }
 
     /// Interns property type `T` so that changes to it are recorded (even on
@@ -171,7 +129,7 @@ impl BindingGraph {
         self.track_changes = on;
     }
 
-    /// Changes waiting for the next propagation.
+    /// Changes waiting for the next settle.
     pub fn pending_count(&self) -> usize {
         self.pending.len()
     }
@@ -196,16 +154,21 @@ impl BindingGraph {
         None
     }
 
+    /// Whether `entity`'s property `T` is touched by any binding.
+    pub fn is_bound<T: 'static>(&self, entity: Entity) -> bool {
+        self.node_of::<T>(entity).is_some()
+    }
+
     /// Records that `entity`'s property `T` changed. Returns whether anything
-    /// was recorded: nothing is when no binding of type `T` was ever made.
+    /// was recorded: nothing is when type `T` was never bound or watched.
     ///
     /// The graph itself is not touched here (a set is on the caller's hot
-    /// path); the tick resolves recorded changes to nodes in one batch.
+    /// path); the settle resolves recorded changes to nodes in one batch.
     #[inline]
     pub fn mark_changed<T: 'static>(&mut self, entity: Entity) -> bool {
         match self.types.get::<T>() {
             Some(ty) => {
-                self.record(Origin::Property { entity, ty });
+                self.pending.record(Origin::Property { entity, ty });
                 true
             }
             None => false,
@@ -229,17 +192,17 @@ impl BindingGraph {
         match e.kind {
             EdgeKind::Forward => true,
             EdgeKind::Reverse => false,
-            EdgeKind::Feeder => self.derivations[e.slot as usize].feeders[0] == index,
+            EdgeKind::Feeder => self.derivations[e.slot as usize].first() == index,
         }
     }
 
-    /// The id of the binding an edge belongs to.
-    fn binding_of_edge(&self, e: u32) -> BindingId {
+    /// The id of the binding edge `e` belongs to.
+    pub(crate) fn binding_of_edge(&self, e: u32) -> BindingId {
         let edge = &self.edges[e as usize];
         let primary = match edge.kind {
             EdgeKind::Forward => e,
             EdgeKind::Reverse => edge.twin,
-            EdgeKind::Feeder => self.derivations[edge.slot as usize].feeders[0],
+            EdgeKind::Feeder => self.derivations[edge.slot as usize].first(),
         };
         BindingId::new(primary, self.edges[primary as usize].generation)
     }
@@ -256,7 +219,7 @@ impl BindingGraph {
             target_type: self.types.name(target.ty),
             two_way: edge.twin != NONE,
             inputs: match edge.kind {
-                EdgeKind::Feeder => self.derivations[edge.slot as usize].feeders.len(),
+                EdgeKind::Feeder => self.derivations[edge.slot as usize].feeders().len(),
                 _ => 0,
             },
             enabled: edge.enabled,
@@ -272,7 +235,7 @@ impl BindingGraph {
         let node = |n: u32| (self.nodes[n as usize].entity, self.types.name(self.nodes[n as usize].ty));
         match edge.kind {
             EdgeKind::Feeder => self.derivations[edge.slot as usize]
-                .feeders
+                .feeders()
                 .iter()
                 .map(|&f| node(self.edges[f as usize].source))
                 .collect(),
@@ -280,9 +243,43 @@ impl BindingGraph {
         }
     }
 
-    /// Pauses or resumes a binding (both directions of a two-way one).
-    /// Resuming marks the binding for an initial sync on the next tick.
-    /// Returns `false` if the binding does not exist.
+    /// The live plain binding already joining `source`'s property `S` to
+    /// `target`'s property `T`, if any: an edge in that direction, or (with
+    /// `both_ways`) in either. Costs O(the smaller of the source's out-degree
+    /// and the target's in-degree): the two lists are walked in lockstep.
+    pub fn existing<S: 'static, T: 'static>(
+        &self,
+        source: Entity,
+        target: Entity,
+        both_ways: bool,
+    ) -> Option<BindingId> {
+        let (s, t) = (self.node_of::<S>(source)?, self.node_of::<T>(target)?);
+        let found =
+            self.edge_between(s, t).or_else(|| both_ways.then(|| self.edge_between(t, s)).flatten())?;
+        Some(self.binding_of_edge(found))
+    }
+
+    /// A plain (not feeder) edge from node `s` to node `t`.
+    fn edge_between(&self, s: u32, t: u32) -> Option<u32> {
+        let (mut out, mut into) = (self.nodes[s as usize].out_head, self.nodes[t as usize].in_head);
+        let plain = |e: u32| self.edges[e as usize].kind != EdgeKind::Feeder;
+        while out != NONE && into != NONE {
+            let (o, i) = (&self.edges[out as usize], &self.edges[into as usize]);
+            if o.target == t && plain(out) {
+                return Some(out);
+            }
+            if i.source == s && plain(into) {
+                return Some(into);
+            }
+            out = o.out_next;
+            into = i.in_next;
+        }
+        None
+    }
+
+    /// Pauses or resumes a binding (both directions of a two-way one, every
+    /// input of a derivation). Resuming owes the target a sync at the next
+    /// settle. Returns `false` if the binding does not exist.
     pub fn set_enabled(&mut self, id: BindingId, enabled: bool) -> bool {
         let Some(edge) = self.forward_edge(id).copied() else {
             return false;
@@ -292,29 +289,53 @@ impl BindingGraph {
         }
         if edge.kind == EdgeKind::Feeder {
             let d = edge.slot as usize;
-            for i in 0..self.derivations[d].feeders.len() {
-                let f = self.derivations[d].feeders[i];
-                self.edges[f as usize].enabled = enabled;
+            let born = enabled.then(|| {
+                self.pending.record(Origin::Derive { edge: id.index(), generation: id.generation() })
+            });
+            if let Some(born) = born {
+                self.derivations[d].born = born;
             }
-            if enabled {
-                self.derivations[d].sync_pending = true;
-                self.record(Origin::Derive { edge: id.index(), generation: id.generation() });
+            let derivation = self.derivations[d];
+            for &f in derivation.feeders() {
+                self.set_edge_enabled(f, enabled);
+                if let Some(born) = born {
+                    self.edges[f as usize].born = born;
+                }
             }
             return true;
         }
-        self.edges[id.index() as usize].enabled = enabled;
+        self.set_edge_enabled(id.index(), enabled);
         if edge.twin != NONE {
-            self.edges[edge.twin as usize].enabled = enabled;
+            self.set_edge_enabled(edge.twin, enabled);
         }
         if enabled {
-            let stamp = self.record(Origin::Edge { edge: id.index(), generation: id.generation() });
-            self.edges[id.index() as usize].sync_stamp = stamp;
+            self.owe_sync(id.index());
         }
         true
     }
 
+    /// Enables or disables edge `e`, keeping its target's input count.
+    fn set_edge_enabled(&mut self, e: u32, enabled: bool) {
+        let edge = &mut self.edges[e as usize];
+        if edge.enabled != enabled {
+            edge.enabled = enabled;
+            let inputs = &mut self.nodes[edge.target as usize].inputs;
+            if enabled { *inputs += 1 } else { *inputs -= 1 }
+        }
+    }
+
+    /// Records the sync edge `e` owes its target and stamps the edge with it.
+    fn owe_sync(&mut self, e: u32) {
+        let generation = self.edges[e as usize].generation;
+        let stamp = self.pending.record(Origin::Edge { edge: e, generation });
+        self.edges[e as usize].born = stamp;
+        if let Some(twin) = Some(self.edges[e as usize].twin).filter(|&t| t != NONE) {
+            self.edges[twin as usize].born = stamp;
+        }
+    }
+
     /// Links `source`'s property `S` to `target`'s property `T` through `f`,
-    /// and schedules the initial sync. The caller has checked that both
+    /// and owes the target its initial sync. The caller has checked that both
     /// entities are alive, hold their components, and are not the same
     /// property.
     pub fn link_map<S, T, F>(&mut self, source: Entity, target: Entity, f: F) -> BindingId
@@ -323,16 +344,10 @@ impl BindingGraph {
         T: Property,
         F: Fn(&S) -> T + Send + 'static,
     {
-        let s = self.ensure_node::<S>(source);
-        let t = self.ensure_node::<T>(target);
-        let (lane, slot) = self.store_transform::<S, T, F>(f);
-        let e = self.add_edge(s, t, lane, slot, EdgeKind::Forward);
-        self.raise_height(t, self.nodes[s as usize].height);
+        let e = self.add_map_edge::<S, T, F>(source, target, f, EdgeKind::Forward);
         self.bindings += 1;
-        let generation = self.edges[e as usize].generation;
-        let stamp = self.record(Origin::Edge { edge: e, generation });
-        self.edges[e as usize].sync_stamp = stamp;
-        BindingId::new(e, generation)
+        self.owe_sync(e);
+        BindingId::new(e, self.edges[e as usize].generation)
     }
 
     /// Links `a`'s property `A` and `b`'s property `B` both ways: `forward`
@@ -345,108 +360,68 @@ impl BindingGraph {
         F: Fn(&A) -> B + Send + 'static,
         G: Fn(&B) -> A + Send + 'static,
     {
-        let id = self.link_map::<A, B, F>(a, b, forward);
-        let (fa, fb) = {
-            let e = &self.edges[id.index() as usize];
-            (e.source, e.target)
-        };
-        let (lane, slot) = self.store_transform::<B, A, G>(backward);
-        let r = self.add_edge(fb, fa, lane, slot, EdgeKind::Reverse);
-        self.edges[id.index() as usize].twin = r;
-        self.edges[r as usize].twin = id.index();
-        self.raise_height(fa, self.nodes[fb as usize].height);
-        id
+        let e = self.add_map_edge::<A, B, F>(a, b, forward, EdgeKind::Forward);
+        let r = self.add_map_edge::<B, A, G>(b, a, backward, EdgeKind::Reverse);
+        self.edges[e as usize].twin = r;
+        self.edges[r as usize].twin = e;
+        self.bindings += 1;
+        self.owe_sync(e);
+        BindingId::new(e, self.edges[e as usize].generation)
+    }
+
+    fn add_map_edge<S, T, F>(&mut self, source: Entity, target: Entity, f: F, kind: EdgeKind) -> u32
+    where
+        S: Property,
+        T: Property,
+        F: Fn(&S) -> T + Send + 'static,
+    {
+        let (s_ty, t_ty) = (self.types.intern::<S>(), self.types.intern::<T>());
+        let s = self.ensure_node(source, s_ty);
+        let t = self.ensure_node(target, t_ty);
+        let (lane, store) = self.lanes.lane::<MapLane<S, T, F>>();
+        let slot = store.insert(f);
+        self.add_edge(s, t, lane, slot, kind)
     }
 
     /// Links a derivation: `target`'s property `T` is computed by `f` from the
-    /// properties `M` of `sources`, and the first computation is scheduled.
-    /// The caller has checked every endpoint.
+    /// properties `M` of `sources`, and the first computation is owed. The
+    /// caller has checked every endpoint.
     pub fn link_derive<M, T, F>(&mut self, target: Entity, sources: M::Entities, f: F) -> BindingId
     where
         M: Sources,
         T: Property,
         F: DeriveFn<M, T>,
     {
-        let inputs = M::nodes(self, sources);
-        let t = self.ensure_node::<T>(target);
-        let lanes = &mut self.lanes;
-        let lane = *self.lane_index.entry(TypeId::of::<DeriveLane<M, T, F>>()).or_insert_with(|| {
-            lanes.push(Box::new(DeriveLane::<M, T, F>::default()));
-            (lanes.len() - 1) as u32
-        });
-        let slot = self.lanes[lane as usize]
-            .as_any_mut()
-            .downcast_mut::<DeriveLane<M, T, F>>()
-            .expect("lane index maps each TypeId to a lane of that type")
-            .insert(sources, f);
+        let inputs: Vec<u32> = M::describe(sources)
+            .into_iter()
+            .map(|(entity, id, name)| {
+                let ty = self.types.intern_id(id, name);
+                self.ensure_node(entity, ty)
+            })
+            .collect();
+        let t_ty = self.types.intern::<T>();
+        let t = self.ensure_node(target, t_ty);
+        let (lane, store) = self.lanes.lane::<DeriveLane<M, T, F>>();
+        let slot = store.insert(sources, f);
         let d = self.free_derivations.pop().unwrap_or_else(|| {
             self.derivations.push(Derivation::vacant());
             (self.derivations.len() - 1) as u32
         });
-        let height = 1 + inputs.iter().map(|&n| self.nodes[n as usize].height).max().unwrap_or(0);
-        let feeders = inputs.iter().map(|&n| self.add_edge(n, t, lane, d, EdgeKind::Feeder)).collect();
-        self.derivations[d as usize] = Derivation {
-            target: t,
-            feeders,
-            lane,
-            slot,
-            height: height.min(self.height_cap()),
-            sync_pending: true,
-            ..Derivation::vacant()
-        };
+        let mut feeders = [NONE; MAX_INPUTS];
+        for (i, &n) in inputs.iter().enumerate() {
+            feeders[i] = self.add_edge(n, t, lane, d, EdgeKind::Feeder);
+        }
+        let feeders = &feeders[..inputs.len()];
+        let first = feeders[0];
+        let generation = self.edges[first as usize].generation;
+        let born = self.pending.record(Origin::Derive { edge: first, generation });
+        for &f in feeders {
+            self.edges[f as usize].born = born;
+        }
+        self.derivations[d as usize] = Derivation::new(t, feeders, lane, slot, born);
         self.live_derivations += 1;
         self.bindings += 1;
-        self.raise_height(t, self.derivations[d as usize].height);
-        let first = self.derivations[d as usize].feeders[0];
-        let generation = self.edges[first as usize].generation;
-        self.record(Origin::Derive { edge: first, generation });
         BindingId::new(first, generation)
-    }
-
-    /// Heights never exceed this: a height rising past it means a cycle runs
-    /// through a derivation, which is cut there.
-    fn height_cap(&self) -> u32 {
-        self.live_derivations as u32 + 1
-    }
-
-    /// Raises `node`'s height to at least `height` and carries the rise
-    /// downstream: unchanged across plain bindings, plus one across a
-    /// derivation. Costs nothing while no derivation exists (all heights are
-    /// 0). Iterative; a cycle through a derivation stops at the cap.
-    fn raise_height(&mut self, node: u32, height: u32) {
-        if self.nodes[node as usize].height >= height {
-            return;
-        }
-        let cap = self.height_cap();
-        let mut stack = std::mem::take(&mut self.height_stack);
-        stack.push((node, height));
-        while let Some((n, h)) = stack.pop() {
-            if self.nodes[n as usize].height >= h {
-                continue;
-            }
-            self.nodes[n as usize].height = h;
-            let mut e = self.nodes[n as usize].out_head;
-            while e != NONE {
-                let edge = self.edges[e as usize];
-                e = edge.out_next;
-                match edge.kind {
-                    EdgeKind::Forward | EdgeKind::Reverse => {
-                        if self.nodes[edge.target as usize].height < h {
-                            stack.push((edge.target, h));
-                        }
-                    }
-                    EdgeKind::Feeder => {
-                        let d = &mut self.derivations[edge.slot as usize];
-                        let dh = (h + 1).min(cap);
-                        if d.height < dh {
-                            d.height = dh;
-                            stack.push((d.target, dh));
-                        }
-                    }
-                }
-            }
-        }
-        self.height_stack = stack;
     }
 
     /// Removes a binding (both directions). Returns `false` if it did not
@@ -473,11 +448,10 @@ impl BindingGraph {
                 n = node.next_of_entity;
                 continue;
             }
-            let e = node.any_edge();
             // A bound node has at least one edge; removing its binding may
             // free this node (and others of the entity), so restart from the
             // entity's current head.
-            self.remove_binding(e);
+            self.remove_binding(node.any_edge());
             removed += 1;
             n = self.entity_nodes[entity.id() as usize];
         }
@@ -489,18 +463,15 @@ impl BindingGraph {
     pub fn unlink_property<T: 'static>(&mut self, entity: Entity) -> usize {
         let mut removed = 0;
         while let Some(n) = self.node_of::<T>(entity) {
-            let node = self.nodes[n as usize];
-            let e = node.any_edge();
-            self.remove_binding(e);
+            self.remove_binding(self.nodes[n as usize].any_edge());
             removed += 1;
         }
         removed
     }
 
     /// Removes the bindings of nodes that still claim `entity`'s index but
-    /// belong to an earlier generation: the entity was despawned behind the
-    /// engine's back (through `World::despawn`). Returns how many were
-    /// removed.
+    /// belong to an earlier generation: that entity was despawned behind the
+    /// engine's back. Returns how many were removed.
     pub fn repair_stale(&mut self, entity: Entity) -> usize {
         let mut removed = 0;
         let mut n = self.entity_nodes.get(entity.id() as usize).copied().unwrap_or(NONE);
@@ -515,6 +486,27 @@ impl BindingGraph {
             n = self.entity_nodes[entity.id() as usize];
         }
         removed
+    }
+
+    /// Every entity some binding touches, each once, in no particular order.
+    /// O(node slots): for an occasional full check, not for every tick.
+    pub fn bound_entities(&self) -> Vec<Entity> {
+        self.entity_nodes
+            .iter()
+            .filter(|&&n| n != NONE)
+            .flat_map(|&head| {
+                let mut out = Vec::new();
+                let mut n = head;
+                while n != NONE {
+                    let node = &self.nodes[n as usize];
+                    if !out.contains(&node.entity) {
+                        out.push(node.entity);
+                    }
+                    n = node.next_of_entity;
+                }
+                out
+            })
+            .collect()
     }
 
     /// Every live binding touching `entity` (as source or target), each once,
@@ -552,7 +544,8 @@ impl BindingGraph {
             .map(|(i, e)| BindingId::new(i as u32, e.generation))
     }
 
-    /// Removes the binding that owns edge `e` (and its twin).
+    /// Removes the binding that owns edge `e` (its twin, or every feeder of
+    /// its derivation, with it).
     pub(crate) fn remove_binding(&mut self, e: u32) {
         let edge = self.edges[e as usize];
         let (forward, twin) = match edge.kind {
@@ -572,17 +565,18 @@ impl BindingGraph {
 
     fn remove_derivation(&mut self, d: u32) {
         let derivation = std::mem::replace(&mut self.derivations[d as usize], Derivation::vacant());
-        for f in derivation.feeders {
+        for &f in derivation.feeders() {
             self.remove_edge(f);
         }
-        self.lanes[derivation.lane as usize].release(derivation.slot);
+        self.lanes.release(derivation.lane, derivation.slot);
         self.free_derivations.push(d);
         self.live_derivations -= 1;
         self.bindings -= 1;
     }
 
-    pub(crate) fn ensure_node<T: 'static>(&mut self, entity: Entity) -> u32 {
-        let ty = self.types.intern::<T>();
+    /// The node of `entity`'s property of interned type `ty`, created if no
+    /// binding touched it yet.
+    fn ensure_node(&mut self, entity: Entity, ty: u32) -> u32 {
         if let Some(n) = self.node_of_type(entity, ty) {
             return n;
         }
@@ -608,25 +602,8 @@ impl BindingGraph {
         n
     }
 
-    fn store_transform<S, T, F>(&mut self, f: F) -> (u32, u32)
-    where
-        S: Property,
-        T: Property,
-        F: Fn(&S) -> T + Send + 'static,
-    {
-        let lanes = &mut self.lanes;
-        let lane = *self.lane_index.entry(TypeId::of::<MapLane<S, T, F>>()).or_insert_with(|| {
-            lanes.push(Box::new(MapLane::<S, T, F>::default()));
-            (lanes.len() - 1) as u32
-        });
-        let slot = self.lanes[lane as usize]
-            .as_any_mut()
-            .downcast_mut::<MapLane<S, T, F>>()
-            .expect("lane index maps each TypeId to a lane of that type")
-            .insert(f);
-        (lane, slot)
-    }
-
+    /// Links a new edge into its source's out-list and its target's in-list
+    /// (at the front of both).
     fn add_edge(&mut self, source: u32, target: u32, lane: u32, slot: u32, kind: EdgeKind) -> u32 {
         let out_next = self.nodes[source as usize].out_head;
         let in_next = self.nodes[target as usize].in_head;
@@ -643,7 +620,7 @@ impl BindingGraph {
             generation,
             kind,
             enabled: true,
-            sync_stamp: 0,
+            born: 0,
         };
         let e = match self.free_edges.pop() {
             Some(e) => {
@@ -656,7 +633,6 @@ impl BindingGraph {
                 (self.edges.len() - 1) as u32
             }
         };
-        // Push-front: the newest edge of a property is visited first.
         if out_next != NONE {
             self.edges[out_next as usize].out_prev = e;
         }
@@ -665,9 +641,12 @@ impl BindingGraph {
         }
         self.nodes[source as usize].out_head = e;
         self.nodes[target as usize].in_head = e;
+        self.nodes[target as usize].inputs += 1;
         e
     }
 
+    /// Unlinks edge `e` from both lists, drops a plain edge's transform, and
+    /// frees nodes left without edges.
     fn remove_edge(&mut self, e: u32) {
         let edge = self.edges[e as usize];
         if edge.out_prev != NONE {
@@ -686,8 +665,11 @@ impl BindingGraph {
         if edge.in_next != NONE {
             self.edges[edge.in_next as usize].in_prev = edge.in_prev;
         }
+        if edge.enabled {
+            self.nodes[edge.target as usize].inputs -= 1;
+        }
         if edge.kind != EdgeKind::Feeder {
-            self.lanes[edge.lane as usize].release(edge.slot);
+            self.lanes.release(edge.lane, edge.slot);
         }
         let slot = &mut self.edges[e as usize];
         slot.lane = NONE;
@@ -721,22 +703,8 @@ impl BindingGraph {
         self.live_nodes -= 1;
     }
 
-    /// Records a change with the next stamp, and returns the stamp.
-    #[inline]
-    fn record(&mut self, origin: Origin) -> u64 {
-        self.stamp += 1;
-        self.pending.push(origin);
-        self.stamp
-    }
-
-    /// The stamp of the oldest pending change (the others follow it one by
-    /// one).
-    pub fn first_pending_stamp(&self) -> u64 {
-        self.stamp + 1 - self.pending.len() as u64
-    }
-
-    /// Checks every internal invariant; used by tests and fuzzing. Returns a
-    /// description of the first violation.
+    /// Checks every internal invariant (listed on [`BindingGraph`]); used by
+    /// tests and fuzzing. Returns a description of the first violation.
     pub fn check_invariants(&self) -> Result<(), String> {
         let mut live_edges = 0;
         let mut bindings = 0;
@@ -746,7 +714,11 @@ impl BindingGraph {
             }
             if e.kind == EdgeKind::Feeder {
                 let d = &self.derivations[e.slot as usize];
-                if !d.is_live() || !d.feeders.contains(&(i as u32)) || d.target != e.target {
+                if !d.is_live()
+                    || !d.feeders().contains(&(i as u32))
+                    || d.target != e.target
+                    || d.born != e.born
+                {
                     return Err(format!("feeder {i} does not belong to derivation {}", e.slot));
                 }
             } else {
@@ -772,7 +744,7 @@ impl BindingGraph {
             }
         }
         if bindings != self.bindings {
-            return Err(format!("binding count {} but {bindings} forward edges", self.bindings));
+            return Err(format!("binding count {} but {bindings} bindings", self.bindings));
         }
         let transforms = live_edges + self.live_derivations;
         if transforms != self.transform_count() {
@@ -790,25 +762,16 @@ impl BindingGraph {
             if node.is_unbound() {
                 return Err(format!("node {i} is live without edges"));
             }
-            let mut prev = NONE;
-            let mut e = node.out_head;
-            while e != NONE {
-                let edge = &self.edges[e as usize];
-                if !edge.is_live() || edge.source != i as u32 || edge.out_prev != prev {
-                    return Err(format!("node {i} out-list is broken at edge {e}"));
-                }
-                prev = e;
-                e = edge.out_next;
-            }
-            let mut prev = NONE;
+            self.check_list(i as u32, node.out_head, |e| (e.source, e.out_prev, e.out_next))?;
+            self.check_list(i as u32, node.in_head, |e| (e.target, e.in_prev, e.in_next))?;
+            let mut inputs = 0;
             let mut e = node.in_head;
             while e != NONE {
-                let edge = &self.edges[e as usize];
-                if !edge.is_live() || edge.target != i as u32 || edge.in_prev != prev {
-                    return Err(format!("node {i} in-list is broken at edge {e}"));
-                }
-                prev = e;
-                e = edge.in_next;
+                inputs += self.edges[e as usize].enabled as u32;
+                e = self.edges[e as usize].in_next;
+            }
+            if inputs != node.inputs {
+                return Err(format!("node {i} counts {} inputs but has {inputs} enabled", node.inputs));
             }
             let mut n = self.entity_nodes[node.entity.id() as usize];
             while n != NONE && n != i as u32 {
@@ -820,6 +783,22 @@ impl BindingGraph {
         }
         if live_nodes != self.live_nodes {
             return Err(format!("node count {} but {live_nodes} live nodes", self.live_nodes));
+        }
+        Ok(())
+    }
+
+    /// Checks one of node `n`'s lists: every edge live, belonging to `n`,
+    /// linked back to its predecessor. `links` gives (owner, prev, next).
+    fn check_list(&self, n: u32, head: u32, links: impl Fn(&Edge) -> (u32, u32, u32)) -> Result<(), String> {
+        let (mut prev, mut e) = (NONE, head);
+        while e != NONE {
+            let edge = &self.edges[e as usize];
+            let (owner, back, next) = links(edge);
+            if !edge.is_live() || owner != n || back != prev {
+                return Err(format!("node {n}'s list is broken at edge {e}"));
+            }
+            prev = e;
+            e = next;
         }
         Ok(())
     }

@@ -1,12 +1,14 @@
 //! Typed lanes: where transforms live and where edges are computed.
 //!
 //! Every binding's transform is stored in the lane of its exact
-//! `(source type, target type, transform type)`. Propagation batches the
-//! edges of one wave by lane and hands each lane its whole batch, so the only
-//! dynamic dispatch is one virtual call per lane per wave; inside, the loop is
-//! monomorphic: read the source component, apply the transform, compare, write.
+//! `(source type, target type, transform type)`; the [`Lanes`] registry holds
+//! one lane per such type. The settle batches the fires of one wave by lane
+//! and hands each lane its whole batch, so the only dynamic dispatch is one
+//! virtual call per lane per wave; inside, the loop is monomorphic: read the
+//! source component, apply the transform, compare, write.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::marker::PhantomData;
 
 use bindery_components::Property;
@@ -16,16 +18,21 @@ use hecs::{Entity, World};
 /// borrow per type for the batch; a view costs a pass over the archetypes).
 const VIEW_BATCH_MIN: usize = 32;
 
-/// One edge scheduled to fire in the current wave.
+/// One binding scheduled to compute its target in the current wave.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Fire {
-    /// The edge index.
+pub(crate) struct Fire {
+    /// The edge that fires (a derivation: its first feeder), reported back
+    /// if an endpoint turns out to be gone.
     pub edge: u32,
     /// The transform's slot in the lane.
     pub slot: u32,
-    /// The target node, reported back when the target is written.
-    pub target_node: u32,
-    /// The source entity.
+    /// The target's entry in the settle's visit table, reported back when
+    /// the target is written; `NONE` for a target without one (a leaf
+    /// decided on the spot), reported by `node` instead.
+    pub visit: u32,
+    /// The target's node.
+    pub node: u32,
+    /// The source entity (unused by derivations, which read their inputs).
     pub source: Entity,
     /// The target entity.
     pub target: Entity,
@@ -33,19 +40,33 @@ pub struct Fire {
 
 /// What a lane reports back after running a batch.
 #[derive(Default, Debug)]
-pub struct LaneOutput {
-    /// `(target node, edge)` for every target whose value changed.
-    pub written: Vec<(u32, u32)>,
+pub(crate) struct LaneOutput {
+    /// The visit of every target whose value changed.
+    pub written: Vec<u32>,
+    /// The node of every target without a visit whose value changed.
+    pub written_leaves: Vec<u32>,
     /// Edges whose source or target component was gone: the entity was
     /// despawned or the component removed behind the engine's back.
     pub broken: Vec<u32>,
 }
 
-/// A typed store of transforms that can compute a batch of edges.
+impl LaneOutput {
+    /// Reports `fire`'s target as written.
+    #[inline]
+    pub fn report(&mut self, fire: &Fire) {
+        if fire.visit != crate::records::NONE {
+            self.written.push(fire.visit);
+        } else {
+            self.written_leaves.push(fire.node);
+        }
+    }
+}
+
+/// A typed store of transforms that can compute a batch of fires.
 ///
-/// Implemented by [`MapLane`]; the trait exists so the graph can hold lanes of
-/// different types side by side.
-pub trait Lane: Send + 'static {
+/// Implemented by [`MapLane`] and the derive lane; the trait exists so the
+/// graph can hold lanes of different types side by side.
+pub(crate) trait Lane: Send + 'static {
     /// Computes every fire of the batch: reads the source component, applies
     /// the transform and writes the target component if the value differs.
     fn run(&mut self, world: &mut World, fires: &[Fire], out: &mut LaneOutput);
@@ -53,10 +74,6 @@ pub trait Lane: Send + 'static {
     fn release(&mut self, slot: u32);
     /// Live transforms in this lane.
     fn len(&self) -> usize;
-    /// Whether the lane holds no live transform.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
     /// For downcasting to the concrete lane when inserting a transform.
     fn as_any_mut(&mut self) -> &mut dyn Any;
 }
@@ -68,7 +85,7 @@ pub(crate) fn write<T: Property>(world: &mut World, fire: &Fire, value: T, out: 
         Ok(target) => {
             if *target != value {
                 *target = value;
-                out.written.push((fire.target_node, fire.edge));
+                out.report(fire);
                 #[cfg(any(debug_assertions, feature = "edge-trace"))]
                 tracing::trace!(edge = fire.edge, target = ?fire.target, "{} written", std::any::type_name::<T>());
             }
@@ -80,7 +97,7 @@ pub(crate) fn write<T: Property>(world: &mut World, fire: &Fire, value: T, out: 
 /// A lane's storage: items by slot, with a free list so slots are reused
 /// and a released item is dropped at once.
 #[derive(Debug)]
-pub struct Slots<T> {
+pub(crate) struct Slots<T> {
     items: Vec<Option<T>>,
     free: Vec<u32>,
     live: usize,
@@ -127,18 +144,13 @@ impl<T> Slots<T> {
     pub fn len(&self) -> usize {
         self.live
     }
-
-    /// Whether no item is live.
-    pub fn is_empty(&self) -> bool {
-        self.live == 0
-    }
 }
 
 /// The lane of transforms `F: Fn(&S) -> T`.
 ///
 /// Transforms are stored by value; a non-capturing closure or function item
 /// is zero-sized, so a million identity bindings cost one byte each here.
-pub struct MapLane<S, T, F> {
+pub(crate) struct MapLane<S, T, F> {
     transforms: Slots<F>,
     /// Computed values of a large batch (reused between runs).
     values: Vec<Option<T>>,
@@ -209,7 +221,7 @@ where
                 (Some(value), Some(target)) => {
                     if *target != value {
                         *target = value;
-                        out.written.push((fire.target_node, fire.edge));
+                        out.report(fire);
                     }
                 }
                 _ => out.broken.push(fire.edge),
@@ -266,6 +278,51 @@ where
     }
 }
 
+/// The registry of lanes: one per lane type, found by `TypeId`, addressed by
+/// a dense index that edges and derivations store.
+#[derive(Default)]
+pub(crate) struct Lanes {
+    lanes: Vec<Box<dyn Lane>>,
+    index: HashMap<TypeId, u32>,
+}
+
+impl Lanes {
+    /// The lane of type `L`, created on first use, and its index.
+    pub fn lane<L: Lane + Default>(&mut self) -> (u32, &mut L) {
+        let lanes = &mut self.lanes;
+        let index = *self.index.entry(TypeId::of::<L>()).or_insert_with(|| {
+            lanes.push(Box::new(L::default()));
+            (lanes.len() - 1) as u32
+        });
+        let lane = self.lanes[index as usize]
+            .as_any_mut()
+            .downcast_mut::<L>()
+            .expect("the index maps each lane type to a lane of that type");
+        (index, lane)
+    }
+
+    /// Runs a batch on lane `lane`.
+    #[inline]
+    pub fn run(&mut self, lane: u32, world: &mut World, fires: &[Fire], out: &mut LaneOutput) {
+        self.lanes[lane as usize].run(world, fires, out);
+    }
+
+    /// Drops the transform in `slot` of lane `lane`.
+    pub fn release(&mut self, lane: u32, slot: u32) {
+        self.lanes[lane as usize].release(slot);
+    }
+
+    /// How many lanes exist.
+    pub fn len(&self) -> usize {
+        self.lanes.len()
+    }
+
+    /// Live transforms held by all lanes.
+    pub fn transforms(&self) -> usize {
+        self.lanes.iter().map(|lane| lane.len()).sum()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,10 +343,10 @@ mod tests {
 
         let mut lane = MapLane::<A, B, _>::default();
         let slot = lane.insert(|a: &A| B(a.0 * 2));
-        let fire = |edge, source, target| Fire { edge, slot, target_node: edge, source, target };
+        let fire = |edge, source, target| Fire { edge, slot, visit: edge, node: edge, source, target };
         let mut out = LaneOutput::default();
         lane.run(&mut world, &[fire(0, s, t), fire(1, s, u), fire(2, dead, u), fire(3, s, s)], &mut out);
-        assert_eq!(out.written, vec![(1, 1)], "t already held 6");
+        assert_eq!(out.written, vec![1], "t already held 6");
         assert_eq!(out.broken, vec![2, 3], "dead source, target without B");
         assert_eq!(*world.get::<&B>(u).unwrap(), B(6));
     }

@@ -1,29 +1,37 @@
-//! The systems of [bindery](https://docs.rs/bindery): plain functions over a
-//! `&mut hecs::World` and the [`BindingGraph`], each returning its own stats.
+//! The systems of bindery: plain functions over a `&mut hecs::World` and the
+//! [`BindingGraph`], each returning its own stats.
 //!
 //! - [`BindingGraph`] (`graph.rs`) is the relationship store: property nodes,
-//!   edges and the typed lanes that hold transforms, kept in sync on every
-//!   link and unlink.
-//! - [`propagate`] (`propagate.rs`) moves every pending change along every
-//!   binding until the graph settles.
-//! - [`despawn`] (`cleanup.rs`) removes every binding that touches an entity.
+//!   edges and derivations (`records.rs`), and the typed lanes that hold
+//!   transforms (`lane.rs`, `derive.rs`), kept in sync on every link and
+//!   unlink. Changes wait in its pending queue (`pending.rs`).
+//! - [`propagate`] (`propagate.rs`) settles every pending change along every
+//!   binding: `settle.rs` orders and computes, `visit.rs` is what a settle
+//!   knows of each property, `cycles.rs` handles cycles.
+//! - [`despawn`] (`cleanup.rs`) removes every binding that touches an entity;
+//!   `hierarchy.rs` keeps widget trees.
 //!
-//! The engine crate wraps these in a safe, typed public API; use this crate
+//! The `bindery` crate wraps these in a safe, typed public API; use this crate
 //! directly only to drive the systems from your own loop.
 #![forbid(unsafe_code)]
 
 mod cleanup;
+mod cycles;
 mod derive;
 mod graph;
 mod hierarchy;
 mod lane;
+mod pending;
 mod propagate;
+mod records;
+mod settle;
 mod types;
+mod visit;
 
 pub use cleanup::{CleanupStats, despawn};
-pub use derive::{DeriveFn, DeriveLane, Sources};
-pub use graph::{BindingGraph, BindingsOf, Origin};
+pub use derive::{DeriveFn, Single, Sources, check_sources, describe_sources};
+pub use graph::{BindingGraph, BindingsOf};
 pub use hierarchy::{attach, despawn_recursive, detach, is_ancestor};
-pub use lane::{Fire, Lane, LaneOutput, MapLane, Slots};
-pub use propagate::{PropagateScratch, PropagateStats, propagate};
+pub use propagate::propagate;
+pub use settle::{PropagateScratch, PropagateStats};
 pub use types::PropertyTypes;

@@ -16,9 +16,14 @@ pub struct PropertyTypes {
 impl PropertyTypes {
     /// The index of `T`, interning it on first use.
     pub fn intern<T: 'static>(&mut self) -> u32 {
+        self.intern_id(TypeId::of::<T>(), type_name::<T>())
+    }
+
+    /// The index of the type with `id` and `name`, interning it on first use.
+    pub fn intern_id(&mut self, id: TypeId, name: &'static str) -> u32 {
         let next = self.names.len() as u32;
-        *self.index.entry(TypeId::of::<T>()).or_insert_with(|| {
-            self.names.push(type_name::<T>());
+        *self.index.entry(id).or_insert_with(|| {
+            self.names.push(name);
             next
         })
     }

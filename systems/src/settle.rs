@@ -1,0 +1,703 @@
+//! The mechanics of one settle: seeding, waves, the region walk, and the
+//! hand-over to `cycles.rs` for what waits on a cycle. The rules they
+//! implement are documented on [`propagate`](crate::propagate).
+//!
+//! A property is **decided** the moment it becomes ready (nothing left that
+//! could change it): its winner is picked and, if a binding, queued in its
+//! lane's batch. A **wave** then computes every queued batch and passes what
+//! changed on; the properties that become ready during that are the next
+//! wave.
+
+use hecs::{Entity, World};
+
+use crate::cycles::Cycles;
+use crate::graph::BindingGraph;
+use crate::lane::{Fire, LaneOutput};
+use crate::pending::Origin;
+use crate::records::{EdgeKind, NONE, PropertyNode};
+use crate::visit::{Offer, Phase, Via, Visit, Visits};
+
+/// What one [`propagate`](crate::propagate) call did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PropagateStats {
+    /// Changes that took effect: own changes that won their property, and
+    /// syncs of new or resumed bindings that won their target.
+    pub changes_applied: usize,
+    /// Changes overtaken by a newer one: an older change of the same
+    /// property, a change or sync that lost its property to a newer change.
+    pub changes_superseded: usize,
+    /// Bindings that computed their target (one per property decided by a
+    /// binding or derivation).
+    pub bindings_fired: usize,
+    /// Properties whose value actually changed.
+    pub properties_written: usize,
+    /// Bindings that brought a change to a property the same change had
+    /// already decided: a cycle closing, or a second path.
+    pub cycles_cut: usize,
+    /// Bindings removed because an endpoint had vanished behind the engine's
+    /// back (entity despawned or component removed through the world).
+    pub bindings_repaired: usize,
+}
+
+/// Reusable buffers for [`propagate`](crate::propagate), so a warmed-up tick
+/// allocates nothing.
+#[derive(Default, Debug)]
+pub struct PropagateScratch {
+    origins: Vec<Origin>,
+    visits: Visits,
+    /// Decided, being computed; and decided during this wave, for the next.
+    wave: Vec<u32>,
+    next: Vec<u32>,
+    stack: Vec<u32>,
+    batches: Vec<Vec<Fire>>,
+    touched: Vec<u32>,
+    out: LaneOutput,
+    pub(crate) broken: Vec<u32>,
+    cycles: Cycles,
+    /// With change tracking on: every `(entity, property type)` that changed
+    /// in the last call, possibly repeated, in no particular order.
+    changed: Vec<(Entity, u32)>,
+}
+
+impl PropagateScratch {
+    /// With change tracking on ([`BindingGraph::set_change_tracking`]), every
+    /// `(entity, interned property type)` that changed during the last
+    /// [`propagate`](crate::propagate) call, by the user or by a binding. May
+    /// hold repeats and entities despawned since; the caller drains it.
+    pub fn changed(&mut self) -> &mut Vec<(Entity, u32)> {
+        &mut self.changed
+    }
+}
+
+/// Seed sets and waves at least this large get a warm-up pass first: below
+/// it, the lines they touch are few and likely cached already.
+const WARM_UP_MIN: usize = 64;
+
+/// One settle in progress.
+pub(crate) struct Settle<'a> {
+    world: &'a mut World,
+    graph: &'a mut BindingGraph,
+    s: &'a mut PropagateScratch,
+    stats: PropagateStats,
+    /// The settle's oldest stamp: a binding born at or after it owes a sync.
+    floor: u64,
+    /// The settle's epoch (see `PropertyNode::epoch`).
+    epoch: u32,
+    /// Whether the region walk has run: inputs are counted from then on.
+    counted: bool,
+    /// Visits decided so far.
+    decided: usize,
+    /// Syncs owed, and those that won their target or were carried by a
+    /// newer change of their source.
+    syncs: usize,
+    syncs_won: usize,
+}
+
+impl<'a> Settle<'a> {
+    /// Takes the graph's pending changes and starts a settle of them.
+    pub fn start(world: &'a mut World, graph: &'a mut BindingGraph, s: &'a mut PropagateScratch) -> Self {
+        let floor = graph.pending.first_stamp();
+        std::mem::swap(&mut s.origins, &mut graph.pending.origins);
+        graph.epoch = graph.epoch.wrapping_add(1);
+        if graph.epoch == 0 {
+            // Once in 2^32 settles: forget every node's old epoch.
+            graph.nodes.iter_mut().for_each(|n| n.epoch = 0);
+            graph.epoch = 1;
+        }
+        if s.batches.len() < graph.lanes.len() {
+            s.batches.resize_with(graph.lanes.len(), Vec::new);
+        }
+        s.visits.clear();
+        s.cycles.clear();
+        let epoch = graph.epoch;
+        Self {
+            world,
+            graph,
+            s,
+            stats: PropagateStats::default(),
+            floor,
+            epoch,
+            counted: false,
+            decided: 0,
+            syncs: 0,
+            syncs_won: 0,
+        }
+    }
+
+    /// Runs the settle to the end and returns what it did.
+    pub fn run(mut self) -> PropagateStats {
+        self.seed();
+        self.settle_all();
+        self.s.origins.clear();
+        self.stats.changes_superseded += self.syncs - self.syncs_won;
+        self.stats
+    }
+
+    /// The visit of `node`, created on first use.
+    #[inline]
+    fn visit(&mut self, node: u32) -> u32 {
+        self.s.visits.of(&mut self.graph.nodes, node, self.epoch)
+    }
+
+    /// Resolves the pending changes: own changes onto their properties, owed
+    /// syncs onto their targets as offers. Then decides what nothing else
+    /// can change, and hands isolated two-way pairs to `cycles.rs`.
+    fn seed(&mut self) {
+        for i in 0..self.s.origins.len() {
+            let stamp = self.floor + i as u64;
+            match self.s.origins[i] {
+                Origin::Property { entity, ty } => {
+                    if self.graph.track_changes {
+                        self.s.changed.push((entity, ty));
+                    }
+                    let Some(node) = self.graph.node_of_type(entity, ty) else { continue };
+                    let v = self.visit(node);
+                    let visit = &mut self.s.visits.list[v as usize];
+                    if visit.own != 0 {
+                        self.stats.changes_superseded += 1; // an older change of the same property
+                    }
+                    visit.own = stamp;
+                }
+                Origin::Edge { edge, generation } => {
+                    let e = self.graph.edges[edge as usize];
+                    if !e.is_live() || e.generation != generation || !e.enabled || e.born != stamp {
+                        continue; // removed, paused, or resumed again since
+                    }
+                    self.syncs += 1;
+                    let v = self.visit(e.target);
+                    self.offer(v, Offer { stamp, dist: 1, via: Via::edge(edge) });
+                }
+                Origin::Derive { edge, generation } => {
+                    let e = self.graph.edges[edge as usize];
+                    if !e.is_live() || e.generation != generation || !e.enabled {
+                        continue;
+                    }
+                    let d = &mut self.graph.derivations[e.slot as usize];
+                    if d.born != stamp {
+                        continue; // resumed again since
+                    }
+                    d.offered = stamp;
+                    let target = d.target;
+                    self.syncs += 1;
+                    let v = self.visit(target);
+                    self.offer(v, Offer { stamp, dist: 1, via: Via::derivation(e.slot) });
+                }
+            }
+        }
+        if self.s.visits.list.len() >= WARM_UP_MIN {
+            self.warm_up_inputs();
+        }
+        for v in 0..self.s.visits.list.len() as u32 {
+            let visit = self.s.visits.list[v as usize];
+            if visit.phase != Phase::Parked {
+                continue;
+            }
+            if visit.waiting == 0 {
+                self.ready(v); // nothing can write it
+            } else if visit.waiting == 1 {
+                let in_head = self.graph.nodes[visit.node as usize].in_head;
+                if self.isolated_pair(visit.node, in_head) {
+                    self.settle_pair(in_head);
+                }
+            }
+        }
+    }
+
+    /// Touches, for every seeded property with one input (the ones that may
+    /// be half of a two-way pair), that input edge and its source, in loops whose iterations do not depend on each other,
+    /// so the processor overlaps the cache misses instead of taking them one
+    /// by one in the (much longer) seeding loop. Stable Rust has no safe
+    /// prefetch instruction; plain loads folded into a `black_box`ed sink do
+    /// the same job.
+    fn warm_up_inputs(&self) {
+        let (nodes, edges) = (&self.graph.nodes, &self.graph.edges);
+        let mut sink = 0u32;
+        let waiting = || self.s.visits.list.iter().filter(|v| v.waiting == 1);
+        for visit in waiting() {
+            sink ^= edges[nodes[visit.node as usize].in_head as usize].source;
+        }
+        for visit in waiting() {
+            sink ^= nodes[edges[nodes[visit.node as usize].in_head as usize].source as usize].in_head;
+        }
+        std::hint::black_box(sink);
+    }
+
+    /// Like [`warm_up_inputs`](Settle::warm_up_inputs) for a wave about to
+    /// pass its changes on: each property's first out-edge and its target.
+    fn warm_up_outputs(&self) {
+        let (nodes, edges) = (&self.graph.nodes, &self.graph.edges);
+        let mut sink = 0u32;
+        let visits = &self.s.visits.list;
+        for &v in self.s.wave.iter().filter(|&&v| !visits[v as usize].leaf) {
+            sink ^= edges[nodes[visits[v as usize].node as usize].out_head as usize].target;
+        }
+        for &v in self.s.wave.iter().filter(|&&v| !visits[v as usize].leaf) {
+            let out = nodes[visits[v as usize].node as usize].out_head;
+            sink ^= nodes[edges[out as usize].target as usize].epoch;
+        }
+        std::hint::black_box(sink);
+    }
+
+    /// Whether `node`, whose only writer is edge `head`, forms a two-way
+    /// pair with that writer that nothing else writes.
+    fn isolated_pair(&self, node: u32, head: u32) -> bool {
+        let back = self.graph.edges[head as usize];
+        if back.in_next != NONE || back.twin == NONE || !back.enabled {
+            return false;
+        }
+        let partner = &self.graph.nodes[back.source as usize];
+        let only = partner.in_head == back.twin && self.graph.edges[back.twin as usize].in_next == NONE;
+        debug_assert!(!only || self.graph.edges[back.twin as usize].source == node);
+        only
+    }
+
+    /// Settles a two-way pair that nothing else writes, one of whose edges is
+    /// `e`, in one step. This is rule 5 for a cycle of two (what
+    /// `Cycles::plan` would decide, without planning): the newest of the
+    /// source's own change, the target's own change and the forward edge's
+    /// sync wins; the source's change or the sync writes the target through
+    /// the forward edge, the target's change writes the source through the
+    /// reverse edge. An older own change of the source still stands when the
+    /// sync wins (the sync copies it).
+    fn settle_pair(&mut self, e: u32) {
+        let edge = self.graph.edges[e as usize];
+        let (forward, reverse) = if edge.kind == EdgeKind::Forward { (e, edge.twin) } else { (edge.twin, e) };
+        let f = self.graph.edges[forward as usize];
+        let (src, tgt) = (self.visit(f.source), self.visit(f.target));
+        if self.s.visits.list[src as usize].phase != Phase::Parked {
+            return; // the other end was seeded first and settled the pair
+        }
+        let owes = f.born >= self.floor;
+        let (src_own, tgt_own) = (self.s.visits.list[src as usize].own, self.s.visits.list[tgt as usize].own);
+        let sync = if owes { f.born } else { 0 };
+        let (writer, written, via, stamp) = if tgt_own > src_own.max(sync) {
+            (tgt, src, Via::edge(reverse), tgt_own)
+        } else {
+            (src, tgt, Via::edge(forward), src_own.max(sync))
+        };
+        self.stats.changes_applied +=
+            (tgt_own == stamp || src_own != 0 && via.as_edge() == Some(forward)) as usize;
+        self.stats.changes_superseded += (self.s.visits.list[written as usize].own != 0) as usize;
+        if owes && via.as_edge() == Some(forward) {
+            self.syncs_won += 1;
+            self.stats.changes_applied += (stamp == sync) as usize;
+        }
+        let own = self.s.visits.list[writer as usize].own;
+        let kept = if own != 0 { Offer { stamp: own, dist: 0, via: Via::OWN } } else { Offer::NONE };
+        for (v, best) in [(writer, kept), (written, Offer { stamp, dist: 1, via })] {
+            let visit = &mut self.s.visits.list[v as usize];
+            let out_head = self.graph.nodes[visit.node as usize].out_head;
+            visit.phase = Phase::Settled;
+            visit.changed = visit.own != 0;
+            visit.best = best;
+            // Only the pair's own edge leaves it: nothing to pass on.
+            visit.leaf = self.graph.edges[out_head as usize].out_next == NONE;
+            self.decided += 1;
+            self.s.next.push(v);
+        }
+        self.stats.bindings_fired += 1;
+        self.queue_fire(written, via);
+    }
+
+    /// Records `offer` at visit `v`.
+    #[inline]
+    fn offer(&mut self, v: u32, offer: Offer) {
+        let (edges, derivations) = (&self.graph.edges, &self.graph.derivations);
+        self.s.visits.offer(v, offer, |via| match (via.as_edge(), via.as_derivation()) {
+            (Some(e), _) => edges[e as usize].born,
+            (_, Some(d)) => derivations[d as usize].born,
+            _ => 0,
+        });
+    }
+
+    /// Visit `v` can no longer be changed by anything else: decides it now
+    /// (queuing the winning binding's fire) and puts it in the next wave.
+    #[inline]
+    fn ready(&mut self, v: u32) {
+        if self.s.visits.list[v as usize].phase != Phase::Parked {
+            return;
+        }
+        if let Some(via) = self.decide(v) {
+            self.queue_fire(v, via);
+        }
+        self.s.next.push(v);
+    }
+
+    /// Settles waves until nothing is left; on a stall, counts the inputs of
+    /// what is left (the region walk), then finds its cycles.
+    fn settle_all(&mut self) {
+        loop {
+            if !self.s.cycles.ready.is_empty() {
+                self.settle_cycles();
+                continue;
+            }
+            if !self.s.next.is_empty() || !self.s.touched.is_empty() {
+                self.settle_wave(); // (leaves are fired without joining the wave)
+                continue;
+            }
+            if self.decided == self.s.visits.list.len() {
+                return;
+            }
+            if !self.counted {
+                self.counted = true;
+                self.walk_region();
+            } else if !self.s.cycles.found {
+                self.s.cycles.find(self.graph, &self.s.visits, self.epoch);
+            } else {
+                unreachable!("every property of the region settles once its cycles are found");
+            }
+        }
+    }
+
+    /// Marks everything downstream of the undecided visits and counts, for
+    /// each, its inputs among them; then decides those waiting for nothing.
+    ///
+    /// Until this walk a settle is a single pass: a property is decided as
+    /// soon as every binding into it has passed its change on (at once if it
+    /// has none). Only a property with an input that never moves waits, and
+    /// the first time nothing else can, this walk counts what each one still
+    /// waits for.
+    fn walk_region(&mut self) {
+        let mut stack = std::mem::take(&mut self.s.stack);
+        for v in 0..self.s.visits.list.len() as u32 {
+            let visit = &mut self.s.visits.list[v as usize];
+            if visit.phase == Phase::Parked {
+                visit.in_region = true;
+                visit.waiting = 0; // counted afresh: only inputs in the region
+                stack.push(v);
+            }
+        }
+        let mut region = stack.clone();
+        while let Some(x) = stack.pop() {
+            let mut e = self.graph.nodes[self.s.visits.list[x as usize].node as usize].out_head;
+            while e != NONE {
+                let edge = self.graph.edges[e as usize];
+                e = edge.out_next;
+                if !edge.enabled {
+                    continue;
+                }
+                let y = self.visit(edge.target);
+                let visit = &mut self.s.visits.list[y as usize];
+                debug_assert_ne!(
+                    visit.phase,
+                    Phase::Settled,
+                    "a settled property is never downstream of a waiting one"
+                );
+                if !visit.in_region {
+                    visit.in_region = true;
+                    visit.waiting = 0; // counted afresh: only inputs in the region
+                    stack.push(y);
+                    region.push(y);
+                }
+                visit.waiting += 1;
+            }
+        }
+        for &v in &region {
+            if self.s.visits.list[v as usize].waiting == 0 && self.s.cycles.group_of(v) == NONE {
+                self.ready(v);
+            }
+        }
+        region.clear();
+        self.s.stack = region;
+    }
+
+    /// Computes the decided wave, one typed batch per lane, then passes what
+    /// changed on.
+    fn settle_wave(&mut self) {
+        std::mem::swap(&mut self.s.wave, &mut self.s.next);
+        self.run_lanes();
+        if self.s.wave.len() >= WARM_UP_MIN {
+            self.warm_up_outputs();
+        }
+        for i in 0..self.s.wave.len() {
+            let v = self.s.wave[i];
+            if !self.s.visits.list[v as usize].leaf {
+                self.emit(v);
+            }
+        }
+        self.s.wave.clear();
+    }
+
+    /// Decides visit `v`: picks the winner among its own change and its
+    /// offers, counts it, and returns the binding to compute, if any.
+    #[inline]
+    fn decide(&mut self, v: u32) -> Option<Via> {
+        self.decided += 1;
+        let visit = &mut self.s.visits.list[v as usize];
+        visit.phase = Phase::Settled;
+        let winner = visit.winner();
+        visit.best = winner;
+        if visit.own != 0 {
+            visit.changed = true;
+            if winner.via != Via::OWN {
+                self.stats.changes_superseded += 1;
+            }
+        }
+        if winner.via == Via::OWN {
+            self.stats.changes_applied += 1;
+            return None;
+        }
+        if !winner.via.is_binding() {
+            return None;
+        }
+        self.stats.cycles_cut += visit.ties as usize;
+        self.stats.bindings_fired += 1;
+        let (owes, born) = self.sync_of(winner.via);
+        if owes {
+            // The sync won, or was carried by a newer change of its source.
+            self.syncs_won += 1;
+            if winner.stamp == born {
+                self.stats.changes_applied += 1;
+            }
+        }
+        Some(winner.via)
+    }
+
+    /// Decides `target`, which no visit knows yet and whose only input just
+    /// settled and made `offer`: the offer wins outright. `fire` computes it
+    /// (its `visit` is filled in here). The same as a visit, an offer and
+    /// [`ready`](Settle::ready), without reading anything twice: this is the
+    /// path of every chain, fan-out and tree.
+    #[inline]
+    /// A leaf (nothing leaves it) needs no visit at all: nothing will ask
+    /// about it again, so it is only fired (fan-out targets, the ends of
+    /// chains and trees).
+    fn decide_fresh(
+        &mut self,
+        target: u32,
+        offer: Offer,
+        applied: bool,
+        owes: bool,
+        lane: u32,
+        mut fire: Fire,
+    ) {
+        self.stats.bindings_fired += 1;
+        self.syncs_won += owes as usize;
+        self.stats.changes_applied += applied as usize;
+        let t = &mut self.graph.nodes[target as usize];
+        fire.node = target;
+        if t.out_head != NONE {
+            let v = self.s.visits.add(t, Visit::decided(target, offer, false), self.epoch);
+            self.decided += 1;
+            fire.visit = v;
+            self.s.next.push(v);
+        }
+        self.push_fire(lane, fire);
+    }
+
+    /// Whether a binding owes its target a sync in this settle, and its
+    /// creation stamp.
+    #[inline]
+    fn sync_of(&self, via: Via) -> (bool, u64) {
+        match (via.as_edge(), via.as_derivation()) {
+            (Some(e), _) => {
+                let edge = &self.graph.edges[e as usize];
+                (edge.kind != EdgeKind::Reverse && edge.born >= self.floor, edge.born)
+            }
+            (_, Some(d)) => {
+                let born = self.graph.derivations[d as usize].born;
+                (born >= self.floor, born)
+            }
+            _ => (false, 0),
+        }
+    }
+
+    /// Queues `via` to compute visit `v`'s property in its lane's batch.
+    #[inline]
+    fn queue_fire(&mut self, v: u32, via: Via) {
+        let target = self.graph.nodes[self.s.visits.list[v as usize].node as usize].entity;
+        let (lane, fire) = match (via.as_edge(), via.as_derivation()) {
+            (Some(e), _) => {
+                let edge = &self.graph.edges[e as usize];
+                let source = self.graph.nodes[edge.source as usize].entity;
+                (edge.lane, Fire { edge: e, slot: edge.slot, visit: v, node: edge.target, source, target })
+            }
+            (_, Some(d)) => {
+                let d = &self.graph.derivations[d as usize];
+                (
+                    d.lane,
+                    Fire { edge: d.first(), slot: d.slot, visit: v, node: d.target, source: target, target },
+                )
+            }
+            _ => unreachable!("only bindings fire"),
+        };
+        self.push_fire(lane, fire);
+    }
+
+    /// Adds `fire` to lane `lane`'s batch.
+    #[inline]
+    fn push_fire(&mut self, lane: u32, fire: Fire) {
+        let batch = &mut self.s.batches[lane as usize];
+        if batch.is_empty() {
+            self.s.touched.push(lane);
+        }
+        batch.push(fire);
+    }
+
+    /// Computes every queued fire, one batch per lane, and marks what was
+    /// written as changed.
+    #[inline]
+    fn run_lanes(&mut self) {
+        for i in 0..self.s.touched.len() {
+            let lane = self.s.touched[i];
+            let batch = &mut self.s.batches[lane as usize];
+            self.graph.lanes.run(lane, self.world, batch, &mut self.s.out);
+            batch.clear();
+        }
+        self.s.touched.clear();
+        if !self.s.out.broken.is_empty() {
+            self.s.broken.append(&mut self.s.out.broken);
+        }
+        self.stats.properties_written += self.s.out.written.len() + self.s.out.written_leaves.len();
+        if self.graph.track_changes {
+            for &n in &self.s.out.written_leaves {
+                let node = &self.graph.nodes[n as usize];
+                self.s.changed.push((node.entity, node.ty));
+            }
+        }
+        self.s.out.written_leaves.clear();
+        for i in 0..self.s.out.written.len() {
+            let v = self.s.out.written[i];
+            let visit = &mut self.s.visits.list[v as usize];
+            visit.changed = true;
+            if self.graph.track_changes {
+                let node = &self.graph.nodes[visit.node as usize];
+                self.s.changed.push((node.entity, node.ty));
+            }
+        }
+        self.s.out.written.clear();
+    }
+
+    /// Passes settled visit `x` on along its bindings: each target is offered
+    /// `x`'s change (if it changed) or the binding's sync (if it owes one),
+    /// and is decided once nothing else can change it.
+    fn emit(&mut self, x: u32) {
+        let visit = &self.s.visits.list[x as usize];
+        let (node, changed, best) = (visit.node, visit.changed, visit.best);
+        let group = self.s.cycles.group_of(x);
+        let PropertyNode { entity, out_head, .. } = self.graph.nodes[node as usize];
+        let mut e = out_head;
+        while e != NONE {
+            let edge = self.graph.edges[e as usize];
+            let this = e;
+            e = edge.out_next;
+            if !edge.enabled {
+                continue;
+            }
+            let target = edge.target;
+            let via =
+                if edge.kind == EdgeKind::Feeder { Via::derivation(edge.slot) } else { Via::edge(this) };
+            let owes = edge.kind != EdgeKind::Reverse && edge.born >= self.floor;
+            let offer = Offer::along(via, changed, best.stamp, best.dist, owes, edge.born);
+            let t = &mut self.graph.nodes[target as usize];
+            if t.epoch != self.epoch {
+                // First news for this property.
+                let Some(offer) = offer else { continue }; // and nothing to say
+                debug_assert!(!self.counted, "the region walk visited everything downstream");
+                if t.inputs == 1 {
+                    // Its only input just settled: decided on the spot.
+                    let (lane, fire) = match via.as_derivation() {
+                        Some(d) => {
+                            let d = &self.graph.derivations[d as usize];
+                            let (source, target) = (t.entity, t.entity);
+                            (
+                                d.lane,
+                                Fire { edge: d.first(), slot: d.slot, visit: NONE, node: 0, source, target },
+                            )
+                        }
+                        None => {
+                            let (slot, target) = (edge.slot, t.entity);
+                            (
+                                edge.lane,
+                                Fire { edge: this, slot, visit: NONE, node: 0, source: entity, target },
+                            )
+                        }
+                    };
+                    self.decide_fresh(target, offer, owes && offer.stamp == edge.born, owes, lane, fire);
+                } else {
+                    if let Some(d) = via.as_derivation() {
+                        self.graph.derivations[d as usize].offered = offer.stamp;
+                    }
+                    let t = &mut self.graph.nodes[target as usize];
+                    let visit = Visit {
+                        best: offer,
+                        waiting: t.inputs - 1,
+                        leaf: t.out_head == NONE,
+                        ..Visit::new(target)
+                    };
+                    self.s.visits.add(t, visit, self.epoch);
+                }
+                continue;
+            }
+            let y = t.visit;
+            if self.s.visits.list[y as usize].phase == Phase::Settled {
+                continue; // the way back of a pair, or a cycle closing onto its start
+            }
+            if let Some(offer) = offer {
+                let first = match offer.via.as_derivation() {
+                    Some(d) => {
+                        std::mem::replace(&mut self.graph.derivations[d as usize].offered, offer.stamp)
+                            != offer.stamp
+                    }
+                    None => true,
+                };
+                if first {
+                    self.offer(y, offer);
+                }
+            }
+            let visit = &mut self.s.visits.list[y as usize];
+            visit.waiting -= 1;
+            let target_group = self.s.cycles.group_of(y);
+            if target_group == NONE {
+                if self.s.visits.list[y as usize].waiting == 0 {
+                    self.ready(y);
+                }
+            } else if target_group != group {
+                self.s.cycles.input_settled(target_group);
+            }
+        }
+    }
+
+    /// Settles every ready cycle as planned by `Cycles::plan`. A member is
+    /// computed from the member that brought its change, so plans run one
+    /// computation at a time, except a plan's last computation, which only
+    /// needs members already settled: those of all ready cycles share one
+    /// wave (a two-way pair's single write, say).
+    fn settle_cycles(&mut self) {
+        while let Some(g) = self.s.cycles.ready.pop() {
+            let claims = self.s.cycles.plan(g, self.graph, &self.s.visits, self.floor, self.epoch);
+            self.stats.changes_applied += claims.applied;
+            self.stats.changes_superseded += claims.superseded;
+            self.stats.cycles_cut += claims.cut;
+            self.syncs_won += claims.syncs_won;
+            let steps = self.s.cycles.plan.len();
+            for i in 0..steps {
+                let (v, offer, parent) = self.s.cycles.plan[i];
+                self.decided += 1;
+                // Computed if the change entered here, or its carrier changed.
+                let compute =
+                    offer.via.is_binding() && (parent == NONE || self.s.visits.list[parent as usize].changed);
+                let visit = &mut self.s.visits.list[v as usize];
+                visit.phase = Phase::Settled;
+                visit.best = offer;
+                visit.changed = visit.own != 0;
+                if compute {
+                    self.stats.bindings_fired += 1;
+                    self.queue_fire(v, offer.via);
+                    if i + 1 < steps {
+                        self.run_lanes();
+                    }
+                }
+            }
+            for i in self.s.cycles.members(g) {
+                let v = self.s.cycles.member(i);
+                let visit = &mut self.s.visits.list[v as usize];
+                if visit.phase != Phase::Settled {
+                    visit.phase = Phase::Settled; // no change reached it: it keeps its value
+                    self.decided += 1;
+                }
+                self.s.next.push(v);
+            }
+        }
+    }
+}
