@@ -281,6 +281,7 @@ impl Engine {
         }
         self.observers.forget(entity);
         self.polls.forget(entity);
+        self.update_change_tracking();
         self.unlink_hierarchy(entity);
         bindery_systems::despawn(&mut self.world, &mut self.graph, entity)
             .map(|_| ())
@@ -338,9 +339,25 @@ impl Engine {
         };
         if *current != value {
             *current = value;
-            self.graph.mark_changed::<T>(entity);
+            self.changed::<T>(entity);
         }
         Ok(())
+    }
+
+    /// Records that the engine changed `entity`'s property `T`: the next
+    /// tick propagates it and tells its observers, and its polls take the
+    /// new value as seen (it is no change behind the engine's back).
+    pub(crate) fn changed<T: Property>(&mut self, entity: Entity) {
+        if self.graph.mark_changed::<T>(entity) && self.polls.len() > 0 {
+            let ty = self.graph.watch_type::<T>();
+            self.polls.refresh(&self.world, entity, ty);
+        }
+    }
+
+    /// Change tracking (the list of changed properties a settle reports) is
+    /// on exactly while observers or polls need it.
+    pub(crate) fn update_change_tracking(&mut self) {
+        self.graph.set_change_tracking(self.observers.len() > 0 || self.polls.len() > 0);
     }
 
     /// Adds property `T` to `entity`, or replaces it like
@@ -364,7 +381,7 @@ impl Engine {
             Ok(current) => {
                 if *current != value {
                     *current = value;
-                    self.graph.mark_changed::<T>(entity);
+                    self.changed::<T>(entity);
                 }
                 Ok(())
             }
@@ -372,14 +389,17 @@ impl Engine {
                 if self.is_pooled(entity) {
                     return Err(Error::NoSuchEntity(entity));
                 }
-                self.world.insert_one(entity, value).map_err(|_| Error::NoSuchEntity(entity))
+                self.world.insert_one(entity, value).map_err(|_| Error::NoSuchEntity(entity))?;
+                self.changed::<T>(entity); // news for observers of every T
+                Ok(())
             }
             Err(hecs::QueryOneError::NoSuchEntity) => Err(Error::NoSuchEntity(entity)),
         }
     }
 
-    /// Changes `entity`'s property `T` in place. If the property is bound and
-    /// `f` changed it, it propagates on the next tick.
+    /// Changes `entity`'s property `T` in place. If `f` changed it, the next
+    /// tick propagates the change and tells its observers, as for
+    /// [`set`](Engine::set).
     ///
     /// # Errors
     /// [`Error::NoSuchEntity`] or [`Error::MissingComponent`]; `f` is not
@@ -396,20 +416,21 @@ impl Engine {
     /// ```
     pub fn modify<T: Property>(&mut self, entity: Entity, f: impl FnOnce(&mut T)) -> Result<(), Error> {
         self.live()?;
-        let bound = self.graph.node_of::<T>(entity).is_some();
+        // Only a type some binding, observer or poll watches needs the copy
+        // that tells whether `f` changed it.
+        let watched = self.graph.types().get::<T>().is_some();
         let current = match self.world.query_one_mut::<&mut T>(entity) {
             Ok(current) => current,
             Err(e) => return Err(self.query_error::<T>(entity, e)),
         };
-        if bound {
-            // Only a bound property needs the copy that tells whether it changed.
-            let before = current.clone();
+        if !watched {
             f(current);
-            if *current != before {
-                self.graph.mark_changed::<T>(entity);
-            }
-        } else {
-            f(current);
+            return Ok(());
+        }
+        let before = current.clone();
+        f(current);
+        if *current != before {
+            self.changed::<T>(entity);
         }
         Ok(())
     }

@@ -111,6 +111,7 @@ impl Engine {
                 stack.extend_from_slice(&children.0);
             }
         }
+        self.update_change_tracking();
         bindery_systems::despawn_recursive(&mut self.world, &mut self.graph, root)
             .map(|stats| stats.entities_removed)
             .map_err(|_| Error::NoSuchEntity(root))

@@ -89,7 +89,9 @@ impl Observers {
         if changed.is_empty() {
             return 0;
         }
-        changed.sort_unstable_by_key(|&(entity, ty)| (entity.to_bits(), ty));
+        // hecs' order: by index, then generation (`to_bits` puts the
+        // generation first).
+        changed.sort_unstable_by_key(|&(entity, ty)| (entity.id(), entity.to_bits().get() >> 32, ty));
         changed.dedup();
         let mut calls = 0;
         let mut dropped = Vec::new();
@@ -172,7 +174,7 @@ impl Engine {
                 true
             }),
         );
-        self.graph.set_change_tracking(true);
+        self.update_change_tracking();
         Ok(id)
     }
 
@@ -210,7 +212,7 @@ impl Engine {
                 Err(_) => true,
             }),
         );
-        self.graph.set_change_tracking(true);
+        self.update_change_tracking();
         Ok(rx)
     }
 
@@ -242,7 +244,7 @@ impl Engine {
                 Err(_) => true,
             }),
         );
-        self.graph.set_change_tracking(true);
+        self.update_change_tracking();
         rx
     }
 
@@ -256,7 +258,7 @@ impl Engine {
         if !self.observers.remove(id) {
             return Err(Error::NoSuchObserver(id));
         }
-        self.graph.set_change_tracking(self.observers.len() > 0);
+        self.update_change_tracking();
         Ok(())
     }
 
@@ -265,15 +267,12 @@ impl Engine {
         self.observers.len()
     }
 
-    /// Runs the observers after a tick; returns how many were called.
+    /// Runs the observers after a tick and empties the list of changed
+    /// properties; returns how many observers were called.
     pub(crate) fn notify_observers(&mut self) -> usize {
-        if self.observers.len() == 0 {
-            return 0;
-        }
         let calls = self.observers.notify(&self.world, self.scratch.changed());
-        if self.observers.len() == 0 {
-            self.graph.set_change_tracking(false);
-        }
+        self.scratch.changed().clear();
+        self.update_change_tracking();
         calls
     }
 }

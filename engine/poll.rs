@@ -20,32 +20,58 @@ impl fmt::Display for PollId {
     }
 }
 
-/// One polled property: the value last seen, compared once per tick.
+/// One polled property: the value the engine last saw or wrote, compared
+/// once per tick.
 trait Poller: Send {
     /// Compares the property with the value last seen; returns `Some(true)`
     /// if it changed (and remembers the new value), `None` if it is gone.
     fn check(&mut self, world: &World) -> Option<bool>;
+    /// Remembers the property's current value: the engine wrote it, so it is
+    /// no change behind the engine's back.
+    fn refresh(&mut self, world: &World);
     fn entity(&self) -> Entity;
-    fn mark(&self, engine_graph: &mut bindery_systems::BindingGraph);
+    fn ty(&self) -> u32;
+    fn mark(&self, graph: &mut bindery_systems::BindingGraph);
 }
 
 struct Polled<T> {
     entity: Entity,
+    ty: u32,
     last: T,
+}
+
+/// Whether `now` differs from `last` as a poll sees it: a value not equal
+/// to itself (a NaN) is no change from a snapshot that was not either.
+fn differs<T: PartialEq>(now: &T, last: &T) -> bool {
+    #[allow(clippy::eq_op)] // a value not equal to itself is the point
+    let both_unequal_to_themselves = now != now && last != last;
+    now != last && !both_unequal_to_themselves
 }
 
 impl<T: Property> Poller for Polled<T> {
     fn check(&mut self, world: &World) -> Option<bool> {
         let current = world.get::<&T>(self.entity).ok()?;
-        if *current == self.last {
+        if !differs(&*current, &self.last) {
             return Some(false);
         }
         self.last = T::clone(&current);
         Some(true)
     }
 
+    fn refresh(&mut self, world: &World) {
+        if let Ok(current) = world.get::<&T>(self.entity) {
+            if *current != self.last {
+                self.last = T::clone(&current);
+            }
+        }
+    }
+
     fn entity(&self) -> Entity {
         self.entity
+    }
+
+    fn ty(&self) -> u32 {
+        self.ty
     }
 
     fn mark(&self, graph: &mut bindery_systems::BindingGraph) {
@@ -53,7 +79,7 @@ impl<T: Property> Poller for Polled<T> {
     }
 }
 
-/// Every polled property, by id and by entity.
+/// Every polled property, by id and by property.
 #[derive(Default)]
 pub(crate) struct Polls {
     /// Ordered by id, so polls run oldest first.
@@ -71,6 +97,10 @@ impl Polls {
         }
     }
 
+    pub(crate) fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
     fn remove(&mut self, id: PollId) -> bool {
         let Some(poller) = self.by_id.remove(&id) else {
             return false;
@@ -84,18 +114,37 @@ impl Polls {
         }
         true
     }
+
+    /// The engine wrote `entity`'s property of interned type `ty`: its polls
+    /// take the new value as seen.
+    pub(crate) fn refresh(&mut self, world: &World, entity: Entity, ty: u32) {
+        let Some(ids) = self.by_entity.get(&entity) else { return };
+        for id in ids {
+            if let Some(poller) = self.by_id.get_mut(id).filter(|p| p.ty() == ty) {
+                poller.refresh(world);
+            }
+        }
+    }
 }
 
 impl Engine {
     /// Polls `entity`'s property `T` once per tick: if it differs from the
-    /// value seen at the last tick, it counts as changed and propagates like
-    /// a `set` (NiceGUI's active links). For values changed behind the
-    /// engine's back, through [`world_mut`](Engine::world_mut) or by code
-    /// holding the world.
+    /// value the engine last saw or wrote, it counts as changed and
+    /// propagates like a `set` (NiceGUI's active links). For values changed
+    /// behind the engine's back, through [`world_mut`](Engine::world_mut) or
+    /// by code holding the world.
     ///
-    /// The cost is one comparison per polled property per tick, never per
-    /// ordinary binding. The poll goes with the entity, or by
-    /// [`unpoll`](Engine::unpoll).
+    /// Only writes that did not come from the engine count: a `set`,
+    /// `insert` or `modify` of the property, or a binding writing it, updates
+    /// the value the poll compares with, so the poll never mistakes the
+    /// engine's own writes for news. A value not equal to itself (a NaN) is
+    /// no change from a snapshot that was not equal to itself either.
+    ///
+    /// Polls run at the start of each tick, after queued commands, in the
+    /// order they were made; a change they find is newer than every change
+    /// made before the tick. The cost is one comparison per polled property
+    /// per tick, never per ordinary binding. The poll goes with the entity,
+    /// or by [`unpoll`](Engine::unpoll).
     ///
     /// # Errors
     /// [`Error::NoSuchEntity`] or [`Error::MissingComponent`].
@@ -118,12 +167,13 @@ impl Engine {
         self.live()?;
         self.check_component::<T>(entity)?;
         let last = self.get::<T>(entity)?;
-        self.graph.watch_type::<T>();
+        let ty = self.graph.watch_type::<T>();
         let polls = &mut self.polls;
         polls.next += 1;
         let id = PollId(polls.next);
-        polls.by_id.insert(id, Box::new(Polled { entity, last }));
+        polls.by_id.insert(id, Box::new(Polled { entity, ty, last }));
         polls.by_entity.entry(entity).or_default().push(id);
+        self.update_change_tracking();
         Ok(id)
     }
 
@@ -134,7 +184,11 @@ impl Engine {
     /// entity.
     pub fn unpoll(&mut self, id: PollId) -> Result<(), Error> {
         self.live()?;
-        if self.polls.remove(id) { Ok(()) } else { Err(Error::NoSuchPoll(id)) }
+        if !self.polls.remove(id) {
+            return Err(Error::NoSuchPoll(id));
+        }
+        self.update_change_tracking();
+        Ok(())
     }
 
     /// Polled properties.
@@ -164,7 +218,7 @@ impl Engine {
     pub fn mark_changed<T: Property>(&mut self, entity: Entity) -> Result<(), Error> {
         self.live()?;
         self.check_component::<T>(entity)?;
-        self.graph.mark_changed::<T>(entity);
+        self.changed::<T>(entity);
         Ok(())
     }
 
@@ -201,5 +255,16 @@ impl Engine {
             self.polls.remove(id);
         }
         changed
+    }
+
+    /// After a settle: every polled property the settle changed (a binding
+    /// wrote it, or the engine was told of it) takes its value as seen.
+    pub(crate) fn refresh_polls(&mut self) {
+        if self.polls.len() == 0 {
+            return;
+        }
+        for &(entity, ty) in self.scratch.changed().iter() {
+            self.polls.refresh(&self.world, entity, ty);
+        }
     }
 }

@@ -93,6 +93,7 @@ impl Engine {
         let (commands_applied, commands_rejected) = self.apply_commands();
         let polls_changed = self.run_polls();
         let p = propagate(&mut self.world, &mut self.graph, &mut self.scratch);
+        self.refresh_polls();
         let observers_notified = self.notify_observers();
         TickStats {
             changes_applied: p.changes_applied,

@@ -162,3 +162,69 @@ fn subscribe_all_reports_every_changed_entity_once_per_tick() -> Result<(), Erro
     );
     Ok(())
 }
+
+#[test]
+fn modify_of_an_observed_unbound_property_notifies_every_kind_of_observer() -> Result<(), Error> {
+    let mut engine = Engine::new();
+    let a = engine.spawn((V(0),));
+    let (log, make) = recorder();
+    engine.on_change(a, make("a"))?;
+    let one = engine.subscribe::<V>(a)?;
+    let all = engine.subscribe_all::<V>();
+    engine.modify(a, |x: &mut V| x.0 = 4)?;
+    engine.tick();
+    engine.handle().modify(a, |x: &mut V| x.0 = 5)?;
+    engine.tick();
+    engine.modify(a, |x: &mut V| x.0 = 5)?; // no change
+    engine.tick();
+    assert_eq!(*log.lock().unwrap(), vec!["a=4", "a=5"]);
+    assert_eq!(one.try_iter().collect::<Vec<_>>(), vec![V(4), V(5)]);
+    assert_eq!(all.try_iter().collect::<Vec<_>>(), vec![(a, V(4)), (a, V(5))]);
+    Ok(())
+}
+
+#[test]
+fn inserting_a_new_component_notifies_observers_of_its_type() -> Result<(), Error> {
+    let mut engine = Engine::new();
+    let all = engine.subscribe_all::<Label>();
+    let e = engine.spawn(());
+    engine.insert(e, Label("new".into()))?;
+    engine.tick();
+    assert_eq!(all.try_iter().collect::<Vec<_>>(), vec![(e, Label("new".into()))]);
+    Ok(())
+}
+
+#[test]
+fn observers_run_in_entity_order_after_a_slot_was_reused() -> Result<(), Error> {
+    let mut engine = Engine::new();
+    let all = engine.subscribe_all::<V>();
+    let first = engine.spawn((V(0),));
+    let second = engine.spawn((V(0),));
+    engine.despawn(first)?;
+    let reused = engine.spawn((V(0),)); // index 0, generation 2
+    assert_eq!(reused.id(), first.id());
+    engine.set(second, V(1))?;
+    engine.set(reused, V(2))?;
+    engine.tick();
+    assert_eq!(all.try_iter().collect::<Vec<_>>(), vec![(reused, V(2)), (second, V(1))], "0v2 before 1v1");
+    Ok(())
+}
+
+#[test]
+fn despawning_an_observed_entity_stops_change_tracking_once_nobody_listens() -> Result<(), Error> {
+    let mut engine = Engine::new();
+    let w = engine.spawn((V(0),));
+    let other = engine.spawn((V(0),));
+    let _values = engine.subscribe::<V>(w)?;
+    engine.despawn(w)?;
+    assert_eq!(engine.observer_count(), 0);
+    for x in 1..=3 {
+        engine.set(other, V(x))?;
+        engine.tick();
+    }
+    let all = engine.subscribe_all::<V>();
+    let stats = engine.tick();
+    assert_eq!(stats.observers_notified, 0, "nothing stale is delivered");
+    assert!(all.try_recv().is_err());
+    Ok(())
+}

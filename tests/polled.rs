@@ -108,3 +108,85 @@ fn a_component_removed_behind_the_engines_back_unbinds_it() -> Result<(), Error>
     assert_eq!(engine.check_invariants(), Ok(()));
     Ok(())
 }
+
+/// NiceGUI's `test_binding_to_input` shape: a text model two-way bound to an
+/// input element whose value is polled.
+#[derive(Clone, Debug, PartialEq)]
+struct Text(String);
+
+#[test]
+fn typing_into_a_polled_input_bound_to_a_model_keeps_every_keystroke() -> Result<(), Error> {
+    let mut engine = Engine::new();
+    let model = engine.spawn((Text(String::new()),));
+    let input = engine.spawn((Text(String::new()),));
+    engine.bind_two_way::<Text>(model, input)?;
+    engine.poll::<Text>(input)?;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    engine.on_change(model, move |t: &Text| log.lock().unwrap().push(t.0.clone()))?;
+    engine.tick();
+
+    // The browser writes the input behind the engine's back, one keystroke
+    // per frame; the model is also set by the program between keystrokes.
+    for (i, typed) in ["f", "fi", "fiv", "five"].into_iter().enumerate() {
+        engine.world_mut().get::<&mut Text>(input).expect("component").0 = typed.into();
+        let stats = engine.tick();
+        assert_eq!(stats.polls_changed, 1, "keystroke {i}");
+        assert_eq!(engine.get::<Text>(model)?, Text(typed.into()), "keystroke {i}");
+    }
+    assert_eq!(*seen.lock().unwrap(), vec!["f", "fi", "fiv", "five"], "one callback per keystroke");
+
+    engine.set(model, Text("five!".into()))?;
+    engine.tick();
+    assert_eq!(engine.get::<Text>(input)?, Text("five!".into()), "the model's own change reaches the input");
+    for _ in 0..3 {
+        let stats = engine.tick();
+        assert_eq!(
+            (stats.polls_changed, stats.properties_written),
+            (0, 0),
+            "idle: a binding's write is no news"
+        );
+    }
+    assert_eq!(seen.lock().unwrap().len(), 5);
+    Ok(())
+}
+
+#[test]
+fn a_set_made_before_the_tick_is_not_seen_again_by_the_poll() -> Result<(), Error> {
+    let mut engine = Engine::new();
+    let [a, b, c] = [0, 0, 0].map(|x| engine.spawn((V(x),)));
+    engine.bind::<V>(a, c)?;
+    engine.bind::<V>(b, c)?;
+    engine.poll::<V>(a)?;
+    engine.tick();
+    engine.set(a, V(1))?;
+    engine.set(b, V(2))?; // newer: it must win c
+    let stats = engine.tick();
+    assert_eq!(stats.polls_changed, 0, "the engine's own write");
+    assert_eq!(engine.get::<V>(c)?, V(2));
+    Ok(())
+}
+
+#[test]
+fn a_polled_nan_is_no_change_on_idle_ticks() -> Result<(), Error> {
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    struct F(f64);
+    let mut engine = Engine::new();
+    let e = engine.spawn((F(f64::NAN),));
+    engine.poll::<F>(e)?;
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = calls.clone();
+    engine.on_change(e, move |_: &F| {
+        count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    })?;
+    for _ in 0..10 {
+        let stats = engine.tick();
+        assert_eq!((stats.polls_changed, stats.observers_notified), (0, 0));
+    }
+    engine.world_mut().get::<&mut F>(e).expect("component").0 = 1.0;
+    assert_eq!(engine.tick().polls_changed, 1, "a number after a NaN is a change");
+    engine.world_mut().get::<&mut F>(e).expect("component").0 = f64::NAN;
+    assert_eq!(engine.tick().polls_changed, 1, "and a NaN after a number");
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    Ok(())
+}

@@ -26,7 +26,8 @@ use crate::types::PropertyTypes;
 ///
 /// Building is O(1) per binding (amortised), in any order: the graph keeps no
 /// order of its own; each settle orders what it touches (see
-/// [`propagate`](crate::propagate)).
+/// [`propagate`](crate::propagate)). The arenas' linking and unlinking live
+/// in `arena.rs`, the invariant check in `invariants.rs`.
 ///
 /// Invariants (checked by [`check_invariants`](BindingGraph::check_invariants)):
 /// every live edge joins two live nodes and sits on both their lists; a
@@ -36,18 +37,19 @@ use crate::types::PropertyTypes;
 /// match what is live.
 pub struct BindingGraph {
     pub(crate) nodes: Vec<PropertyNode>,
-    free_nodes: Vec<u32>,
+    pub(crate) free_nodes: Vec<u32>,
     pub(crate) edges: Vec<Edge>,
-    free_edges: Vec<u32>,
+    pub(crate) free_edges: Vec<u32>,
     /// By entity index: the first node of that entity, or `NONE`.
-    entity_nodes: Vec<u32>,
+    pub(crate) entity_nodes: Vec<u32>,
     pub(crate) lanes: Lanes,
     pub(crate) derivations: Vec<Derivation>,
-    free_derivations: Vec<u32>,
-    live_derivations: usize,
-    types: PropertyTypes,
-    bindings: usize,
-    live_nodes: usize,
+    pub(crate) free_derivations: Vec<u32>,
+    pub(crate) live_derivations: usize,
+    pub(crate) types: PropertyTypes,
+    /// Live bindings (a two-way binding and a derivation count once).
+    pub(crate) bindings: usize,
+    pub(crate) live_nodes: usize,
     pub(crate) pending: Pending,
     /// Whether settles report every changed property (for observers).
     pub(crate) track_changes: bool,
@@ -188,7 +190,7 @@ impl BindingGraph {
             .filter(|e| e.is_live() && e.generation == id.generation() && self.is_primary(id.index(), e))
     }
 
-    fn is_primary(&self, index: u32, e: &Edge) -> bool {
+    pub(crate) fn is_primary(&self, index: u32, e: &Edge) -> bool {
         match e.kind {
             EdgeKind::Forward => true,
             EdgeKind::Reverse => false,
@@ -312,16 +314,6 @@ impl BindingGraph {
             self.owe_sync(id.index());
         }
         true
-    }
-
-    /// Enables or disables edge `e`, keeping its target's input count.
-    fn set_edge_enabled(&mut self, e: u32, enabled: bool) {
-        let edge = &mut self.edges[e as usize];
-        if edge.enabled != enabled {
-            edge.enabled = enabled;
-            let inputs = &mut self.nodes[edge.target as usize].inputs;
-            if enabled { *inputs += 1 } else { *inputs -= 1 }
-        }
     }
 
     /// Records the sync edge `e` owes its target and stamps the edge with it.
@@ -542,265 +534,6 @@ impl BindingGraph {
             .enumerate()
             .filter(|(i, e)| e.is_live() && self.is_primary(*i as u32, e))
             .map(|(i, e)| BindingId::new(i as u32, e.generation))
-    }
-
-    /// Removes the binding that owns edge `e` (its twin, or every feeder of
-    /// its derivation, with it).
-    pub(crate) fn remove_binding(&mut self, e: u32) {
-        let edge = self.edges[e as usize];
-        let (forward, twin) = match edge.kind {
-            EdgeKind::Forward => (e, edge.twin),
-            EdgeKind::Reverse => (edge.twin, e),
-            EdgeKind::Feeder => {
-                self.remove_derivation(edge.slot);
-                return;
-            }
-        };
-        self.remove_edge(forward);
-        if twin != NONE {
-            self.remove_edge(twin);
-        }
-        self.bindings -= 1;
-    }
-
-    fn remove_derivation(&mut self, d: u32) {
-        let derivation = std::mem::replace(&mut self.derivations[d as usize], Derivation::vacant());
-        for &f in derivation.feeders() {
-            self.remove_edge(f);
-        }
-        self.lanes.release(derivation.lane, derivation.slot);
-        self.free_derivations.push(d);
-        self.live_derivations -= 1;
-        self.bindings -= 1;
-    }
-
-    /// The node of `entity`'s property of interned type `ty`, created if no
-    /// binding touched it yet.
-    fn ensure_node(&mut self, entity: Entity, ty: u32) -> u32 {
-        if let Some(n) = self.node_of_type(entity, ty) {
-            return n;
-        }
-        self.repair_stale(entity);
-        let index = entity.id() as usize;
-        if self.entity_nodes.len() <= index {
-            self.entity_nodes.resize(index + 1, NONE);
-        }
-        let n = match self.free_nodes.pop() {
-            Some(n) => {
-                let generation = self.nodes[n as usize].generation;
-                self.nodes[n as usize] = PropertyNode::new(entity, ty, generation);
-                n
-            }
-            None => {
-                self.nodes.push(PropertyNode::new(entity, ty, 0));
-                (self.nodes.len() - 1) as u32
-            }
-        };
-        self.nodes[n as usize].next_of_entity = self.entity_nodes[index];
-        self.entity_nodes[index] = n;
-        self.live_nodes += 1;
-        n
-    }
-
-    /// Links a new edge into its source's out-list and its target's in-list
-    /// (at the front of both).
-    fn add_edge(&mut self, source: u32, target: u32, lane: u32, slot: u32, kind: EdgeKind) -> u32 {
-        let out_next = self.nodes[source as usize].out_head;
-        let in_next = self.nodes[target as usize].in_head;
-        let make = |generation| Edge {
-            source,
-            target,
-            lane,
-            slot,
-            out_next,
-            out_prev: NONE,
-            in_next,
-            in_prev: NONE,
-            twin: NONE,
-            generation,
-            kind,
-            enabled: true,
-            born: 0,
-        };
-        let e = match self.free_edges.pop() {
-            Some(e) => {
-                let generation = self.edges[e as usize].generation;
-                self.edges[e as usize] = make(generation);
-                e
-            }
-            None => {
-                self.edges.push(make(0));
-                (self.edges.len() - 1) as u32
-            }
-        };
-        if out_next != NONE {
-            self.edges[out_next as usize].out_prev = e;
-        }
-        if in_next != NONE {
-            self.edges[in_next as usize].in_prev = e;
-        }
-        self.nodes[source as usize].out_head = e;
-        self.nodes[target as usize].in_head = e;
-        self.nodes[target as usize].inputs += 1;
-        e
-    }
-
-    /// Unlinks edge `e` from both lists, drops a plain edge's transform, and
-    /// frees nodes left without edges.
-    fn remove_edge(&mut self, e: u32) {
-        let edge = self.edges[e as usize];
-        if edge.out_prev != NONE {
-            self.edges[edge.out_prev as usize].out_next = edge.out_next;
-        } else {
-            self.nodes[edge.source as usize].out_head = edge.out_next;
-        }
-        if edge.out_next != NONE {
-            self.edges[edge.out_next as usize].out_prev = edge.out_prev;
-        }
-        if edge.in_prev != NONE {
-            self.edges[edge.in_prev as usize].in_next = edge.in_next;
-        } else {
-            self.nodes[edge.target as usize].in_head = edge.in_next;
-        }
-        if edge.in_next != NONE {
-            self.edges[edge.in_next as usize].in_prev = edge.in_prev;
-        }
-        if edge.enabled {
-            self.nodes[edge.target as usize].inputs -= 1;
-        }
-        if edge.kind != EdgeKind::Feeder {
-            self.lanes.release(edge.lane, edge.slot);
-        }
-        let slot = &mut self.edges[e as usize];
-        slot.lane = NONE;
-        slot.twin = NONE;
-        slot.generation = slot.generation.wrapping_add(1);
-        self.free_edges.push(e);
-        self.free_node_if_unbound(edge.source);
-        self.free_node_if_unbound(edge.target);
-    }
-
-    fn free_node_if_unbound(&mut self, n: u32) {
-        let node = self.nodes[n as usize];
-        if !node.is_live() || !node.is_unbound() {
-            return;
-        }
-        let index = node.entity.id() as usize;
-        if self.entity_nodes[index] == n {
-            self.entity_nodes[index] = node.next_of_entity;
-        } else {
-            let mut prev = self.entity_nodes[index];
-            while self.nodes[prev as usize].next_of_entity != n {
-                prev = self.nodes[prev as usize].next_of_entity;
-            }
-            self.nodes[prev as usize].next_of_entity = node.next_of_entity;
-        }
-        let slot = &mut self.nodes[n as usize];
-        slot.ty = NONE;
-        slot.next_of_entity = NONE;
-        slot.generation = slot.generation.wrapping_add(1);
-        self.free_nodes.push(n);
-        self.live_nodes -= 1;
-    }
-
-    /// Checks every internal invariant (listed on [`BindingGraph`]); used by
-    /// tests and fuzzing. Returns a description of the first violation.
-    pub fn check_invariants(&self) -> Result<(), String> {
-        let mut live_edges = 0;
-        let mut bindings = 0;
-        for (i, e) in self.edges.iter().enumerate() {
-            if !e.is_live() {
-                continue;
-            }
-            if e.kind == EdgeKind::Feeder {
-                let d = &self.derivations[e.slot as usize];
-                if !d.is_live()
-                    || !d.feeders().contains(&(i as u32))
-                    || d.target != e.target
-                    || d.born != e.born
-                {
-                    return Err(format!("feeder {i} does not belong to derivation {}", e.slot));
-                }
-            } else {
-                live_edges += 1;
-            }
-            if self.is_primary(i as u32, e) {
-                bindings += 1;
-            }
-            for n in [e.source, e.target] {
-                if !self.nodes.get(n as usize).is_some_and(PropertyNode::is_live) {
-                    return Err(format!("edge {i} points at dead node {n}"));
-                }
-            }
-            if e.twin != NONE {
-                let twin = &self.edges[e.twin as usize];
-                if !twin.is_live()
-                    || twin.twin != i as u32
-                    || twin.source != e.target
-                    || twin.target != e.source
-                {
-                    return Err(format!("edge {i} has a broken twin {}", e.twin));
-                }
-            }
-        }
-        if bindings != self.bindings {
-            return Err(format!("binding count {} but {bindings} bindings", self.bindings));
-        }
-        let transforms = live_edges + self.live_derivations;
-        if transforms != self.transform_count() {
-            return Err(format!(
-                "{transforms} edges and derivations but {} transforms",
-                self.transform_count()
-            ));
-        }
-        let mut live_nodes = 0;
-        for (i, node) in self.nodes.iter().enumerate() {
-            if !node.is_live() {
-                continue;
-            }
-            live_nodes += 1;
-            if node.is_unbound() {
-                return Err(format!("node {i} is live without edges"));
-            }
-            self.check_list(i as u32, node.out_head, |e| (e.source, e.out_prev, e.out_next))?;
-            self.check_list(i as u32, node.in_head, |e| (e.target, e.in_prev, e.in_next))?;
-            let mut inputs = 0;
-            let mut e = node.in_head;
-            while e != NONE {
-                inputs += self.edges[e as usize].enabled as u32;
-                e = self.edges[e as usize].in_next;
-            }
-            if inputs != node.inputs {
-                return Err(format!("node {i} counts {} inputs but has {inputs} enabled", node.inputs));
-            }
-            let mut n = self.entity_nodes[node.entity.id() as usize];
-            while n != NONE && n != i as u32 {
-                n = self.nodes[n as usize].next_of_entity;
-            }
-            if n == NONE {
-                return Err(format!("node {i} is missing from its entity's chain"));
-            }
-        }
-        if live_nodes != self.live_nodes {
-            return Err(format!("node count {} but {live_nodes} live nodes", self.live_nodes));
-        }
-        Ok(())
-    }
-
-    /// Checks one of node `n`'s lists: every edge live, belonging to `n`,
-    /// linked back to its predecessor. `links` gives (owner, prev, next).
-    fn check_list(&self, n: u32, head: u32, links: impl Fn(&Edge) -> (u32, u32, u32)) -> Result<(), String> {
-        let (mut prev, mut e) = (NONE, head);
-        while e != NONE {
-            let edge = &self.edges[e as usize];
-            let (owner, back, next) = links(edge);
-            if !edge.is_live() || owner != n || back != prev {
-                return Err(format!("node {n}'s list is broken at edge {e}"));
-            }
-            prev = e;
-            e = next;
-        }
-        Ok(())
     }
 }
 

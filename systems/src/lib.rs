@@ -15,15 +15,19 @@
 //! directly only to drive the systems from your own loop.
 #![forbid(unsafe_code)]
 
+mod arena;
 mod cleanup;
 mod cycles;
 mod derive;
 mod graph;
 mod hierarchy;
+mod invariants;
 mod lane;
 mod pending;
 mod propagate;
 mod records;
+mod region;
+mod seed;
 mod settle;
 mod types;
 mod visit;

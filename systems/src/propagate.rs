@@ -15,54 +15,83 @@ use crate::settle::{PropagateScratch, PropagateStats, Settle};
 /// # Rules
 ///
 /// A settle carries every change recorded since the last one along the
-/// bindings **as they stand when it runs** (a binding removed or paused
-/// before it carries nothing; one created before it owes its sync).
+/// bindings **as they stand when it runs**: a binding removed or paused
+/// before it carries nothing, one created or resumed before it owes its
+/// sync. So `set(a)` then `unbind(a → b)` in one frame leaves `b` alone,
+/// and `bind(a → b)` then `set(a)` in one frame gives `b` the new value.
 ///
-/// *Glossary.* A **change** is something the settle must carry: a
-/// property's own change (a `set`, `insert`, `modify`, `mark_changed`, a
-/// poll that saw a difference), or the **sync** a new or resumed binding or
-/// derivation owes its target. Every change has a **stamp**: its place in
-/// the order changes were made. A binding **offers** its target the change
-/// its source carries (or its own sync); the **distance** of an offer is the
-/// number of bindings the change crossed. A property is **settled** once its
-/// value for this tick is decided; it **changed** if it had its own change
-/// or the deciding binding wrote a different value. A **wave** is the set of
-/// properties settled together, one typed batch per lane.
+/// ## Glossary
 ///
-/// 1. **Own changes.** Of several changes to one property, the newest is its
-///    own change; the older ones are superseded.
+/// - **Change**: what a settle carries. A property's **own change** (a
+///   `set`, `insert`, `modify`, `mark_changed`, or a poll that saw a
+///   difference), or the **sync** a binding owes its target when it was
+///   created or resumed (a two-way binding syncs forward only: source to
+///   target; a derivation's sync is its first computation).
+/// - **Stamp**: a change's place in the order changes were made; newer is
+///   greater. A binding is as new as its creation or last resume.
+/// - **Offer**: a binding passing a change to its target once its source
+///   has settled: the source's change if the source changed, its own sync if
+///   it owes one and that is newer. A derivation offers once its inputs have
+///   settled: the newest change among its inputs that changed (or its sync,
+///   if newer). The **distance** of an offer is the number of bindings the
+///   change crossed: one more than the source's, one for a sync.
+/// - **Settled**: decided for this settle. **Changed**: settled with its own
+///   change, or written by the binding that decided it.
+/// - **Cut**: a binding that brought the deciding change a second way (a
+///   cycle closing, another path) and was not computed; counted in
+///   [`PropagateStats::cycles_cut`].
+/// - **Wave**: properties settled together, computed one typed batch per
+///   **lane** (the store of one transform type).
+///
+/// ## The rules
+///
+/// 1. **Own changes.** Of several own changes of one property, the newest
+///    counts; the older are superseded.
 /// 2. **Dependency order.** A property settles after every bound property
-///    that can change it in this settle; each property settles once, each
-///    binding and derivation computes at most once, and each property is
-///    written at most once. A derived property is computed from final
+///    that could still change it in this settle has settled. Each property
+///    settles once and is written at most once; each binding and derivation
+///    computes at most once; a derived property is computed from final
 ///    inputs, never from a half-updated mix.
-/// 3. **The newest change wins.** When a property settles, its candidates
-///    are its own change and the offers of the bindings into it: a binding
-///    whose source changed offers the source's change; a binding that owes a
-///    sync offers the newer of that and its own stamp. The newest stamp
-///    wins; of one change reaching it by several paths, the **nearest**
-///    (fewest bindings); of equally near ones, the newest binding. The others
-///    are not computed; a second path of the winning change counts as a cut.
-/// 4. **Equality-gated.** The winning binding computes the value; an equal
-///    value is not written. Only a property that changed (or a binding that
-///    owes a sync) offers anything onward, so an unchanged result stops the
-///    change there.
-/// 5. **Cycles** (two-way pairs, loops) have no dependency order. Inside a
-///    cycle the newest change claims every property of the cycle it can
-///    reach, nearest first, then the next newest what is left, and so on. A
-///    change never travels straight back along the binding it arrived by
-///    (that is how a pair settles, and it is not counted); reaching a
-///    property it already claimed is a cut; a sync never claims its own
-///    source, and a sync whose source a newer change claimed is carried by
-///    that change. Claimed properties are then computed in order, older
-///    changes first, each from the property that brought its change; inside
-///    a cycle a claimed property is computed even if that property kept its
-///    value.
+/// 3. **The newest change wins.** A settling property is decided by the
+///    newest of its own change and its offers; of equal stamps (one change by
+///    several paths), the nearest; of those, the newest binding. Only the
+///    deciding binding computes; the others that brought the same change are
+///    cut.
+/// 4. **Equality-gated.** A computed value equal to the current one is not
+///    written. A property that did not change offers nothing onward (only
+///    syncs still owed are offered), so an unchanged result stops a change.
+/// 5. **Cycles.** Properties that can reach each other along bindings (a
+///    two-way pair, a loop) have no dependency order among themselves. A
+///    cycle settles as a whole once every binding into it from outside has
+///    settled:
+///    - Its entries are the own changes of its members, the offers of
+///      bindings into it from outside, and the syncs owed by bindings inside
+///      it.
+///    - **Claims.** Changes claim members newest first (of equal stamps,
+///      nearest entry first). A change claims each unclaimed member it enters
+///      at, then floods on from what it claimed, nearest first: each binding
+///      from a claimed member to an unclaimed one claims it, one step
+///      further. It never goes straight back along the two-way binding it
+///      came by (that is how a pair settles; not counted); a member it
+///      already claimed another way is a cut; a member a newer change
+///      claimed stops it. A sync never claims its own source (reaching it is
+///      a cut), and a sync whose source (for a derivation: an input in the
+///      cycle) a newer change has claimed is carried by that change and
+///      claims nothing.
+///    - **Computing.** Changes are then applied oldest first, each in the
+///      order it claimed: a member claimed by its own change keeps it; one
+///      claimed where a change entered (an offer from outside, a sync) is
+///      computed by that binding; one claimed from another member is computed
+///      only if that member changed. Rule 4 applies to every computation;
+///      a derivation reads its other inputs as they are at that moment.
+///      Unclaimed members keep their values.
 ///
 /// Consequences: a chain of any length, built in any order, settles in one
 /// call; the end of a two-way pair set last wins and reaches the other end;
-/// a user's `set` made after a binding was created beats its initial sync,
-/// one made before loses to it.
+/// a `set` made after a binding was created beats its initial sync, one made
+/// before it loses to it; a derivation of `a` and a plain binding from `a`
+/// into the same property is decided by the nearer (or, equally near, the
+/// newer) one, and computed once.
 ///
 /// # Cost
 ///

@@ -43,20 +43,23 @@ pub struct PropagateStats {
 /// allocates nothing.
 #[derive(Default, Debug)]
 pub struct PropagateScratch {
-    origins: Vec<Origin>,
-    visits: Visits,
+    pub(crate) origins: Vec<Origin>,
+    pub(crate) visits: Visits,
     /// Decided, being computed; and decided during this wave, for the next.
-    wave: Vec<u32>,
-    next: Vec<u32>,
-    stack: Vec<u32>,
-    batches: Vec<Vec<Fire>>,
-    touched: Vec<u32>,
-    out: LaneOutput,
+    pub(crate) wave: Vec<u32>,
+    pub(crate) next: Vec<u32>,
+    pub(crate) stack: Vec<u32>,
+    /// Visits that wait for more than one input, not yet checked for
+    /// inputs that can no longer change (see `Settle::count_silent`).
+    pub(crate) stuck: Vec<u32>,
+    pub(crate) batches: Vec<Vec<Fire>>,
+    pub(crate) touched: Vec<u32>,
+    pub(crate) out: LaneOutput,
     pub(crate) broken: Vec<u32>,
-    cycles: Cycles,
+    pub(crate) cycles: Cycles,
     /// With change tracking on: every `(entity, property type)` that changed
     /// in the last call, possibly repeated, in no particular order.
-    changed: Vec<(Entity, u32)>,
+    pub(crate) changed: Vec<(Entity, u32)>,
 }
 
 impl PropagateScratch {
@@ -71,26 +74,26 @@ impl PropagateScratch {
 
 /// Seed sets and waves at least this large get a warm-up pass first: below
 /// it, the lines they touch are few and likely cached already.
-const WARM_UP_MIN: usize = 64;
+pub(crate) const WARM_UP_MIN: usize = 64;
 
 /// One settle in progress.
 pub(crate) struct Settle<'a> {
-    world: &'a mut World,
-    graph: &'a mut BindingGraph,
-    s: &'a mut PropagateScratch,
-    stats: PropagateStats,
+    pub(crate) world: &'a mut World,
+    pub(crate) graph: &'a mut BindingGraph,
+    pub(crate) s: &'a mut PropagateScratch,
+    pub(crate) stats: PropagateStats,
     /// The settle's oldest stamp: a binding born at or after it owes a sync.
-    floor: u64,
+    pub(crate) floor: u64,
     /// The settle's epoch (see `PropertyNode::epoch`).
-    epoch: u32,
+    pub(crate) epoch: u32,
     /// Whether the region walk has run: inputs are counted from then on.
-    counted: bool,
+    pub(crate) counted: bool,
     /// Visits decided so far.
-    decided: usize,
+    pub(crate) decided: usize,
     /// Syncs owed, and those that won their target or were carried by a
     /// newer change of their source.
-    syncs: usize,
-    syncs_won: usize,
+    pub(crate) syncs: usize,
+    pub(crate) syncs_won: usize,
 }
 
 impl<'a> Settle<'a> {
@@ -109,6 +112,7 @@ impl<'a> Settle<'a> {
         }
         s.visits.clear();
         s.cycles.clear();
+        s.stuck.clear();
         let epoch = graph.epoch;
         Self {
             world,
@@ -135,96 +139,17 @@ impl<'a> Settle<'a> {
 
     /// The visit of `node`, created on first use.
     #[inline]
-    fn visit(&mut self, node: u32) -> u32 {
+    pub(crate) fn visit(&mut self, node: u32) -> u32 {
         self.s.visits.of(&mut self.graph.nodes, node, self.epoch)
     }
 
-    /// Resolves the pending changes: own changes onto their properties, owed
-    /// syncs onto their targets as offers. Then decides what nothing else
-    /// can change, and hands isolated two-way pairs to `cycles.rs`.
-    fn seed(&mut self) {
-        for i in 0..self.s.origins.len() {
-            let stamp = self.floor + i as u64;
-            match self.s.origins[i] {
-                Origin::Property { entity, ty } => {
-                    if self.graph.track_changes {
-                        self.s.changed.push((entity, ty));
-                    }
-                    let Some(node) = self.graph.node_of_type(entity, ty) else { continue };
-                    let v = self.visit(node);
-                    let visit = &mut self.s.visits.list[v as usize];
-                    if visit.own != 0 {
-                        self.stats.changes_superseded += 1; // an older change of the same property
-                    }
-                    visit.own = stamp;
-                }
-                Origin::Edge { edge, generation } => {
-                    let e = self.graph.edges[edge as usize];
-                    if !e.is_live() || e.generation != generation || !e.enabled || e.born != stamp {
-                        continue; // removed, paused, or resumed again since
-                    }
-                    self.syncs += 1;
-                    let v = self.visit(e.target);
-                    self.offer(v, Offer { stamp, dist: 1, via: Via::edge(edge) });
-                }
-                Origin::Derive { edge, generation } => {
-                    let e = self.graph.edges[edge as usize];
-                    if !e.is_live() || e.generation != generation || !e.enabled {
-                        continue;
-                    }
-                    let d = &mut self.graph.derivations[e.slot as usize];
-                    if d.born != stamp {
-                        continue; // resumed again since
-                    }
-                    d.offered = stamp;
-                    let target = d.target;
-                    self.syncs += 1;
-                    let v = self.visit(target);
-                    self.offer(v, Offer { stamp, dist: 1, via: Via::derivation(e.slot) });
-                }
-            }
-        }
-        if self.s.visits.list.len() >= WARM_UP_MIN {
-            self.warm_up_inputs();
-        }
-        for v in 0..self.s.visits.list.len() as u32 {
-            let visit = self.s.visits.list[v as usize];
-            if visit.phase != Phase::Parked {
-                continue;
-            }
-            if visit.waiting == 0 {
-                self.ready(v); // nothing can write it
-            } else if visit.waiting == 1 {
-                let in_head = self.graph.nodes[visit.node as usize].in_head;
-                if self.isolated_pair(visit.node, in_head) {
-                    self.settle_pair(in_head);
-                }
-            }
-        }
-    }
-
-    /// Touches, for every seeded property with one input (the ones that may
-    /// be half of a two-way pair), that input edge and its source, in loops whose iterations do not depend on each other,
-    /// so the processor overlaps the cache misses instead of taking them one
-    /// by one in the (much longer) seeding loop. Stable Rust has no safe
-    /// prefetch instruction; plain loads folded into a `black_box`ed sink do
-    /// the same job.
-    fn warm_up_inputs(&self) {
-        let (nodes, edges) = (&self.graph.nodes, &self.graph.edges);
-        let mut sink = 0u32;
-        let waiting = || self.s.visits.list.iter().filter(|v| v.waiting == 1);
-        for visit in waiting() {
-            sink ^= edges[nodes[visit.node as usize].in_head as usize].source;
-        }
-        for visit in waiting() {
-            sink ^= nodes[edges[nodes[visit.node as usize].in_head as usize].source as usize].in_head;
-        }
-        std::hint::black_box(sink);
-    }
-
-    /// Like [`warm_up_inputs`](Settle::warm_up_inputs) for a wave about to
-    /// pass its changes on: each property's first out-edge and its target.
-    fn warm_up_outputs(&self) {
+    /// Touches, for a wave about to pass its changes on, each property's
+    /// first out-edge and that edge's target, in loops whose iterations do
+    /// not depend on each other, so the processor overlaps the cache misses
+    /// instead of taking them one by one in the (much longer) emit loop.
+    /// Stable Rust has no safe prefetch instruction; plain loads folded into
+    /// a `black_box`ed sink do the same job.
+    pub(crate) fn warm_up_outputs(&self) {
         let (nodes, edges) = (&self.graph.nodes, &self.graph.edges);
         let mut sink = 0u32;
         let visits = &self.s.visits.list;
@@ -238,70 +163,9 @@ impl<'a> Settle<'a> {
         std::hint::black_box(sink);
     }
 
-    /// Whether `node`, whose only writer is edge `head`, forms a two-way
-    /// pair with that writer that nothing else writes.
-    fn isolated_pair(&self, node: u32, head: u32) -> bool {
-        let back = self.graph.edges[head as usize];
-        if back.in_next != NONE || back.twin == NONE || !back.enabled {
-            return false;
-        }
-        let partner = &self.graph.nodes[back.source as usize];
-        let only = partner.in_head == back.twin && self.graph.edges[back.twin as usize].in_next == NONE;
-        debug_assert!(!only || self.graph.edges[back.twin as usize].source == node);
-        only
-    }
-
-    /// Settles a two-way pair that nothing else writes, one of whose edges is
-    /// `e`, in one step. This is rule 5 for a cycle of two (what
-    /// `Cycles::plan` would decide, without planning): the newest of the
-    /// source's own change, the target's own change and the forward edge's
-    /// sync wins; the source's change or the sync writes the target through
-    /// the forward edge, the target's change writes the source through the
-    /// reverse edge. An older own change of the source still stands when the
-    /// sync wins (the sync copies it).
-    fn settle_pair(&mut self, e: u32) {
-        let edge = self.graph.edges[e as usize];
-        let (forward, reverse) = if edge.kind == EdgeKind::Forward { (e, edge.twin) } else { (edge.twin, e) };
-        let f = self.graph.edges[forward as usize];
-        let (src, tgt) = (self.visit(f.source), self.visit(f.target));
-        if self.s.visits.list[src as usize].phase != Phase::Parked {
-            return; // the other end was seeded first and settled the pair
-        }
-        let owes = f.born >= self.floor;
-        let (src_own, tgt_own) = (self.s.visits.list[src as usize].own, self.s.visits.list[tgt as usize].own);
-        let sync = if owes { f.born } else { 0 };
-        let (writer, written, via, stamp) = if tgt_own > src_own.max(sync) {
-            (tgt, src, Via::edge(reverse), tgt_own)
-        } else {
-            (src, tgt, Via::edge(forward), src_own.max(sync))
-        };
-        self.stats.changes_applied +=
-            (tgt_own == stamp || src_own != 0 && via.as_edge() == Some(forward)) as usize;
-        self.stats.changes_superseded += (self.s.visits.list[written as usize].own != 0) as usize;
-        if owes && via.as_edge() == Some(forward) {
-            self.syncs_won += 1;
-            self.stats.changes_applied += (stamp == sync) as usize;
-        }
-        let own = self.s.visits.list[writer as usize].own;
-        let kept = if own != 0 { Offer { stamp: own, dist: 0, via: Via::OWN } } else { Offer::NONE };
-        for (v, best) in [(writer, kept), (written, Offer { stamp, dist: 1, via })] {
-            let visit = &mut self.s.visits.list[v as usize];
-            let out_head = self.graph.nodes[visit.node as usize].out_head;
-            visit.phase = Phase::Settled;
-            visit.changed = visit.own != 0;
-            visit.best = best;
-            // Only the pair's own edge leaves it: nothing to pass on.
-            visit.leaf = self.graph.edges[out_head as usize].out_next == NONE;
-            self.decided += 1;
-            self.s.next.push(v);
-        }
-        self.stats.bindings_fired += 1;
-        self.queue_fire(written, via);
-    }
-
     /// Records `offer` at visit `v`.
     #[inline]
-    fn offer(&mut self, v: u32, offer: Offer) {
+    pub(crate) fn offer(&mut self, v: u32, offer: Offer) {
         let (edges, derivations) = (&self.graph.edges, &self.graph.derivations);
         self.s.visits.offer(v, offer, |via| match (via.as_edge(), via.as_derivation()) {
             (Some(e), _) => edges[e as usize].born,
@@ -313,7 +177,7 @@ impl<'a> Settle<'a> {
     /// Visit `v` can no longer be changed by anything else: decides it now
     /// (queuing the winning binding's fire) and puts it in the next wave.
     #[inline]
-    fn ready(&mut self, v: u32) {
+    pub(crate) fn ready(&mut self, v: u32) {
         if self.s.visits.list[v as usize].phase != Phase::Parked {
             return;
         }
@@ -339,6 +203,9 @@ impl<'a> Settle<'a> {
                 return;
             }
             if !self.counted {
+                if self.count_silent() {
+                    continue;
+                }
                 self.counted = true;
                 self.walk_region();
             } else if !self.s.cycles.found {
@@ -349,61 +216,9 @@ impl<'a> Settle<'a> {
         }
     }
 
-    /// Marks everything downstream of the undecided visits and counts, for
-    /// each, its inputs among them; then decides those waiting for nothing.
-    ///
-    /// Until this walk a settle is a single pass: a property is decided as
-    /// soon as every binding into it has passed its change on (at once if it
-    /// has none). Only a property with an input that never moves waits, and
-    /// the first time nothing else can, this walk counts what each one still
-    /// waits for.
-    fn walk_region(&mut self) {
-        let mut stack = std::mem::take(&mut self.s.stack);
-        for v in 0..self.s.visits.list.len() as u32 {
-            let visit = &mut self.s.visits.list[v as usize];
-            if visit.phase == Phase::Parked {
-                visit.in_region = true;
-                visit.waiting = 0; // counted afresh: only inputs in the region
-                stack.push(v);
-            }
-        }
-        let mut region = stack.clone();
-        while let Some(x) = stack.pop() {
-            let mut e = self.graph.nodes[self.s.visits.list[x as usize].node as usize].out_head;
-            while e != NONE {
-                let edge = self.graph.edges[e as usize];
-                e = edge.out_next;
-                if !edge.enabled {
-                    continue;
-                }
-                let y = self.visit(edge.target);
-                let visit = &mut self.s.visits.list[y as usize];
-                debug_assert_ne!(
-                    visit.phase,
-                    Phase::Settled,
-                    "a settled property is never downstream of a waiting one"
-                );
-                if !visit.in_region {
-                    visit.in_region = true;
-                    visit.waiting = 0; // counted afresh: only inputs in the region
-                    stack.push(y);
-                    region.push(y);
-                }
-                visit.waiting += 1;
-            }
-        }
-        for &v in &region {
-            if self.s.visits.list[v as usize].waiting == 0 && self.s.cycles.group_of(v) == NONE {
-                self.ready(v);
-            }
-        }
-        region.clear();
-        self.s.stack = region;
-    }
-
     /// Computes the decided wave, one typed batch per lane, then passes what
     /// changed on.
-    fn settle_wave(&mut self) {
+    pub(crate) fn settle_wave(&mut self) {
         std::mem::swap(&mut self.s.wave, &mut self.s.next);
         self.run_lanes();
         if self.s.wave.len() >= WARM_UP_MIN {
@@ -421,7 +236,7 @@ impl<'a> Settle<'a> {
     /// Decides visit `v`: picks the winner among its own change and its
     /// offers, counts it, and returns the binding to compute, if any.
     #[inline]
-    fn decide(&mut self, v: u32) -> Option<Via> {
+    pub(crate) fn decide(&mut self, v: u32) -> Option<Via> {
         self.decided += 1;
         let visit = &mut self.s.visits.list[v as usize];
         visit.phase = Phase::Settled;
@@ -462,7 +277,7 @@ impl<'a> Settle<'a> {
     /// A leaf (nothing leaves it) needs no visit at all: nothing will ask
     /// about it again, so it is only fired (fan-out targets, the ends of
     /// chains and trees).
-    fn decide_fresh(
+    pub(crate) fn decide_fresh(
         &mut self,
         target: u32,
         offer: Offer,
@@ -488,7 +303,7 @@ impl<'a> Settle<'a> {
     /// Whether a binding owes its target a sync in this settle, and its
     /// creation stamp.
     #[inline]
-    fn sync_of(&self, via: Via) -> (bool, u64) {
+    pub(crate) fn sync_of(&self, via: Via) -> (bool, u64) {
         match (via.as_edge(), via.as_derivation()) {
             (Some(e), _) => {
                 let edge = &self.graph.edges[e as usize];
@@ -504,7 +319,7 @@ impl<'a> Settle<'a> {
 
     /// Queues `via` to compute visit `v`'s property in its lane's batch.
     #[inline]
-    fn queue_fire(&mut self, v: u32, via: Via) {
+    pub(crate) fn queue_fire(&mut self, v: u32, via: Via) {
         let target = self.graph.nodes[self.s.visits.list[v as usize].node as usize].entity;
         let (lane, fire) = match (via.as_edge(), via.as_derivation()) {
             (Some(e), _) => {
@@ -526,7 +341,7 @@ impl<'a> Settle<'a> {
 
     /// Adds `fire` to lane `lane`'s batch.
     #[inline]
-    fn push_fire(&mut self, lane: u32, fire: Fire) {
+    pub(crate) fn push_fire(&mut self, lane: u32, fire: Fire) {
         let batch = &mut self.s.batches[lane as usize];
         if batch.is_empty() {
             self.s.touched.push(lane);
@@ -537,7 +352,7 @@ impl<'a> Settle<'a> {
     /// Computes every queued fire, one batch per lane, and marks what was
     /// written as changed.
     #[inline]
-    fn run_lanes(&mut self) {
+    pub(crate) fn run_lanes(&mut self) {
         for i in 0..self.s.touched.len() {
             let lane = self.s.touched[i];
             let batch = &mut self.s.batches[lane as usize];
@@ -571,7 +386,7 @@ impl<'a> Settle<'a> {
     /// Passes settled visit `x` on along its bindings: each target is offered
     /// `x`'s change (if it changed) or the binding's sync (if it owes one),
     /// and is decided once nothing else can change it.
-    fn emit(&mut self, x: u32) {
+    pub(crate) fn emit(&mut self, x: u32) {
         let visit = &self.s.visits.list[x as usize];
         let (node, changed, best) = (visit.node, visit.changed, visit.best);
         let group = self.s.cycles.group_of(x);
@@ -592,9 +407,9 @@ impl<'a> Settle<'a> {
             let t = &mut self.graph.nodes[target as usize];
             if t.epoch != self.epoch {
                 // First news for this property.
-                let Some(offer) = offer else { continue }; // and nothing to say
                 debug_assert!(!self.counted, "the region walk visited everything downstream");
                 if t.inputs == 1 {
+                    let Some(offer) = offer else { continue }; // nothing to say, and nothing else will
                     // Its only input just settled: decided on the spot.
                     let (lane, fire) = match via.as_derivation() {
                         Some(d) => {
@@ -615,17 +430,17 @@ impl<'a> Settle<'a> {
                     };
                     self.decide_fresh(target, offer, owes && offer.stamp == edge.born, owes, lane, fire);
                 } else {
-                    if let Some(d) = via.as_derivation() {
-                        self.graph.derivations[d as usize].offered = offer.stamp;
+                    // Several inputs: this one is counted even if it brings
+                    // nothing, or the property would wait for it forever.
+                    let best = offer.unwrap_or(Offer::NONE);
+                    if let Some(d) = offer.and_then(|o| o.via.as_derivation()) {
+                        self.graph.derivations[d as usize].offered = best.stamp;
                     }
                     let t = &mut self.graph.nodes[target as usize];
-                    let visit = Visit {
-                        best: offer,
-                        waiting: t.inputs - 1,
-                        leaf: t.out_head == NONE,
-                        ..Visit::new(target)
-                    };
-                    self.s.visits.add(t, visit, self.epoch);
+                    let visit =
+                        Visit { best, waiting: t.inputs - 1, leaf: t.out_head == NONE, ..Visit::new(target) };
+                    let y = self.s.visits.add(t, visit, self.epoch);
+                    self.s.stuck.push(y);
                 }
                 continue;
             }
@@ -663,7 +478,7 @@ impl<'a> Settle<'a> {
     /// computation at a time, except a plan's last computation, which only
     /// needs members already settled: those of all ready cycles share one
     /// wave (a two-way pair's single write, say).
-    fn settle_cycles(&mut self) {
+    pub(crate) fn settle_cycles(&mut self) {
         while let Some(g) = self.s.cycles.ready.pop() {
             let claims = self.s.cycles.plan(g, self.graph, &self.s.visits, self.floor, self.epoch);
             self.stats.changes_applied += claims.applied;

@@ -1,0 +1,155 @@
+//! Seeding a settle: the pending changes become visits (own changes) and
+//! offers (owed syncs); what nothing else can change is decided at once, and
+//! a two-way pair nothing else writes is settled in one step.
+
+use crate::pending::Origin;
+use crate::records::{EdgeKind, NONE};
+use crate::settle::{Settle, WARM_UP_MIN};
+use crate::visit::{Offer, Phase, Via};
+
+impl Settle<'_> {
+    /// Resolves the pending changes: own changes onto their properties, owed
+    /// syncs onto their targets as offers. Then decides what nothing else
+    /// can change, and hands isolated two-way pairs to `cycles.rs`.
+    pub(crate) fn seed(&mut self) {
+        for i in 0..self.s.origins.len() {
+            let stamp = self.floor + i as u64;
+            match self.s.origins[i] {
+                Origin::Property { entity, ty } => {
+                    if self.graph.track_changes {
+                        self.s.changed.push((entity, ty));
+                    }
+                    let Some(node) = self.graph.node_of_type(entity, ty) else { continue };
+                    let v = self.visit(node);
+                    let visit = &mut self.s.visits.list[v as usize];
+                    if visit.own != 0 {
+                        self.stats.changes_superseded += 1; // an older change of the same property
+                    }
+                    visit.own = stamp;
+                }
+                Origin::Edge { edge, generation } => {
+                    let e = self.graph.edges[edge as usize];
+                    if !e.is_live() || e.generation != generation || !e.enabled || e.born != stamp {
+                        continue; // removed, paused, or resumed again since
+                    }
+                    self.syncs += 1;
+                    let v = self.visit(e.target);
+                    self.offer(v, Offer { stamp, dist: 1, via: Via::edge(edge) });
+                }
+                Origin::Derive { edge, generation } => {
+                    let e = self.graph.edges[edge as usize];
+                    if !e.is_live() || e.generation != generation || !e.enabled {
+                        continue;
+                    }
+                    let d = &mut self.graph.derivations[e.slot as usize];
+                    if d.born != stamp {
+                        continue; // resumed again since
+                    }
+                    d.offered = stamp;
+                    let target = d.target;
+                    self.syncs += 1;
+                    let v = self.visit(target);
+                    self.offer(v, Offer { stamp, dist: 1, via: Via::derivation(e.slot) });
+                }
+            }
+        }
+        if self.s.visits.list.len() >= WARM_UP_MIN {
+            self.warm_up_inputs();
+        }
+        for v in 0..self.s.visits.list.len() as u32 {
+            let visit = self.s.visits.list[v as usize];
+            if visit.phase != Phase::Parked {
+                continue;
+            }
+            if visit.waiting == 0 {
+                self.ready(v); // nothing can write it
+                continue;
+            }
+            if visit.waiting == 1 {
+                let in_head = self.graph.nodes[visit.node as usize].in_head;
+                if self.isolated_pair(in_head) {
+                    self.settle_pair(in_head);
+                    continue;
+                }
+            }
+            self.s.stuck.push(v);
+        }
+    }
+
+    /// Touches, for every seeded property with one input (the ones that may
+    /// be half of a two-way pair), that input edge and its source, in loops whose iterations do not depend on each other,
+    /// so the processor overlaps the cache misses instead of taking them one
+    /// by one in the (much longer) seeding loop. Stable Rust has no safe
+    /// prefetch instruction; plain loads folded into a `black_box`ed sink do
+    /// the same job.
+    fn warm_up_inputs(&self) {
+        let (nodes, edges) = (&self.graph.nodes, &self.graph.edges);
+        let mut sink = 0u32;
+        let waiting = || self.s.visits.list.iter().filter(|v| v.waiting == 1);
+        for visit in waiting() {
+            sink ^= edges[nodes[visit.node as usize].in_head as usize].source;
+        }
+        for visit in waiting() {
+            sink ^= nodes[edges[nodes[visit.node as usize].in_head as usize].source as usize].in_head;
+        }
+        std::hint::black_box(sink);
+    }
+
+    /// Whether `node`, whose only enabled writer is among its in-edges
+    /// starting at `head`, forms a two-way pair with that writer that nothing
+    /// else writes. (A pair's edges are enabled together, so a partner with
+    /// one enabled input has only the pair's other edge.)
+    #[inline]
+    fn isolated_pair(&self, head: u32) -> bool {
+        let back = &self.graph.edges[head as usize];
+        back.enabled && back.twin != NONE && self.graph.nodes[back.source as usize].inputs == 1
+    }
+
+    /// Settles a two-way pair that nothing else writes, one of whose edges is
+    /// `e`, in one step. This is rule 5 for a cycle of two (what
+    /// `Cycles::plan` would decide, without planning): the newest of the
+    /// source's own change, the target's own change and the forward edge's
+    /// sync wins; the source's change or the sync writes the target through
+    /// the forward edge, the target's change writes the source through the
+    /// reverse edge. An older own change of the source still stands when the
+    /// sync wins (the sync copies it).
+    fn settle_pair(&mut self, e: u32) {
+        let edge = self.graph.edges[e as usize];
+        let (forward, reverse) = if edge.kind == EdgeKind::Forward { (e, edge.twin) } else { (edge.twin, e) };
+        let f = self.graph.edges[forward as usize];
+        let (src, tgt) = (self.visit(f.source), self.visit(f.target));
+        if self.s.visits.list[src as usize].phase != Phase::Parked {
+            return; // the other end was seeded first and settled the pair
+        }
+        let owes = f.born >= self.floor;
+        let (src_own, tgt_own) = (self.s.visits.list[src as usize].own, self.s.visits.list[tgt as usize].own);
+        let sync = if owes { f.born } else { 0 };
+        let (writer, written, via, stamp) = if tgt_own > src_own.max(sync) {
+            (tgt, src, Via::edge(reverse), tgt_own)
+        } else {
+            (src, tgt, Via::edge(forward), src_own.max(sync))
+        };
+        self.stats.changes_applied +=
+            (tgt_own == stamp || src_own != 0 && via.as_edge() == Some(forward)) as usize;
+        self.stats.changes_superseded += (self.s.visits.list[written as usize].own != 0) as usize;
+        if owes && via.as_edge() == Some(forward) {
+            self.syncs_won += 1;
+            self.stats.changes_applied += (stamp == sync) as usize;
+        }
+        let own = self.s.visits.list[writer as usize].own;
+        let kept = if own != 0 { Offer { stamp: own, dist: 0, via: Via::OWN } } else { Offer::NONE };
+        for (v, best) in [(writer, kept), (written, Offer { stamp, dist: 1, via })] {
+            let visit = &mut self.s.visits.list[v as usize];
+            let out_head = self.graph.nodes[visit.node as usize].out_head;
+            visit.phase = Phase::Settled;
+            visit.changed = visit.own != 0;
+            visit.best = best;
+            // Only the pair's own edge leaves it: nothing to pass on.
+            visit.leaf = self.graph.edges[out_head as usize].out_next == NONE;
+            self.decided += 1;
+            self.s.next.push(v);
+        }
+        self.stats.bindings_fired += 1;
+        self.queue_fire(written, via);
+    }
+}
