@@ -12,12 +12,14 @@ impl Engine {
     /// every binding until the graph settles, and the tick's [`TickStats`]
     /// are returned.
     ///
-    /// One tick settles everything: a chain of any length, fan-outs, two-way
-    /// pairs (each property is written at most once per tick, so pairs never
-    /// ping-pong) and cycles (cut and counted). When several changes reach one
-    /// property in the same tick, the newest change wins. An idle tick costs
-    /// the same whatever the number of bindings. See the crate documentation
-    /// for the exact rules.
+    /// One tick settles everything, in dependency order: a chain of any
+    /// length built in any order, fan-outs, derived properties (computed once,
+    /// from final inputs), two-way pairs (each property is written at most
+    /// once per tick, so pairs never ping-pong) and cycles (cut and counted).
+    /// When several changes reach one property in the same tick, the newest
+    /// change wins. The work is linear in what the tick touches; an idle tick
+    /// costs the same whatever the number of bindings. The exact rules are
+    /// on [`propagate`](bindery_systems::propagate#rules).
     ///
     /// # Example
     /// ```
