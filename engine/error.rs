@@ -27,9 +27,11 @@ use crate::{ObserverId, PollId};
 pub enum Error {
     /// The entity was despawned or never spawned.
     NoSuchEntity(Entity),
-    /// The entity is alive but does not have the component.
+    /// The entity is alive but does not have the component. For a binding,
+    /// `entity` says which side lacks it: the source or the target (or, for
+    /// a derivation, which input).
     MissingComponent {
-        /// The entity that lacks it.
+        /// The entity that lacks the component.
         entity: Entity,
         /// The component's type name.
         component: &'static str,
@@ -39,6 +41,10 @@ pub enum Error {
     /// The binding was removed (unbound, or an endpoint was despawned) or
     /// never existed.
     NoSuchBinding(BindingId),
+    /// The same source property is already bound to the same target property
+    /// (same entities, same component types): the live binding is named. A
+    /// two-way binding occupies both directions; field bindings are exempt.
+    DuplicateBinding(BindingId),
     /// The engine behind a [`Handle`](crate::Handle) was dropped.
     EngineGone,
     /// The change callback or subscription was removed already, or went with
@@ -81,11 +87,14 @@ impl fmt::Display for Error {
                 write!(f, "entity {entity:?} does not exist (despawned or never spawned)")
             }
             Error::MissingComponent { entity, component } => {
-                write!(f, "entity {entity:?} has no {component} component")
+                write!(f, "entity {entity:?} has no {component} component (it is the entity that lacks it)")
             }
             Error::SelfBinding => f.write_str("cannot bind a property to itself"),
             Error::NoSuchBinding(id) => {
                 write!(f, "{id} does not exist (unbound, or an endpoint was despawned)")
+            }
+            Error::DuplicateBinding(id) => {
+                write!(f, "these properties are already bound by {id}")
             }
             Error::EngineGone => f.write_str("the engine was dropped"),
             Error::Poisoned => {

@@ -3,13 +3,25 @@
 use std::fmt;
 
 use bindery_components::{BindingId, Property};
+use bindery_systems::{DeriveFn, Sources};
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use hecs::{DynamicBundle, Entity};
 
 use crate::{Engine, Error};
 
-/// A queued command: runs on the engine at the start of the next tick.
-pub(crate) type Command = Box<dyn FnOnce(&mut Engine) -> Result<(), Error> + Send>;
+/// A queued command: runs on the engine in the next tick, named by the
+/// `Handle` call that queued it.
+pub(crate) struct Command {
+    /// The `Handle` method, reported in a [`Rejection`](crate::Rejection).
+    pub(crate) call: &'static str,
+    pub(crate) run: Box<dyn FnOnce(&mut Engine) -> Result<(), Error> + Send>,
+}
+
+impl Command {
+    fn new(call: &'static str, run: impl FnOnce(&mut Engine) -> Result<(), Error> + Send + 'static) -> Self {
+        Self { call, run: Box::new(run) }
+    }
+}
 
 /// A cloneable, `Send + Sync` handle through which other threads drive an
 /// [`Engine`] without locking it.
@@ -104,15 +116,39 @@ impl Handle {
         Self { commands, pool }
     }
 
-    fn send(&self, command: Command) -> Result<(), Error> {
-        self.commands.send(command).map_err(|_| Error::EngineGone)
+    fn send(
+        &self,
+        call: &'static str,
+        run: impl FnOnce(&mut Engine) -> Result<(), Error> + Send + 'static,
+    ) -> Result<(), Error> {
+        self.commands.send(Command::new(call, run)).map_err(|_| Error::EngineGone)
     }
 
-    fn try_send(&self, command: Command) -> Result<(), Error> {
-        self.commands.try_send(command).map_err(|e| match e {
+    fn try_send(
+        &self,
+        call: &'static str,
+        run: impl FnOnce(&mut Engine) -> Result<(), Error> + Send + 'static,
+    ) -> Result<(), Error> {
+        self.commands.try_send(Command::new(call, run)).map_err(|e| match e {
             TrySendError::Full(_) => Error::Full,
             TrySendError::Disconnected(_) => Error::EngineGone,
         })
+    }
+
+    /// Queues `f` as call `call` with a [`Receipt`] for its result.
+    fn queue<T, F>(&self, call: &'static str, f: F) -> Result<Receipt<T>, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Engine) -> Result<T, Error> + Send + 'static,
+    {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        self.send(call, move |engine: &mut Engine| {
+            let outcome = f(engine);
+            let status = outcome.as_ref().map(|_| ()).map_err(Clone::clone);
+            let _ = tx.send(outcome); // the receipt may have been dropped
+            status
+        })?;
+        Ok(Receipt { outcome: rx })
     }
 
     /// Queues `f` to run on the engine at the next tick and returns a
@@ -143,14 +179,7 @@ impl Handle {
         T: Send + 'static,
         F: FnOnce(&mut Engine) -> Result<T, Error> + Send + 'static,
     {
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        self.send(Box::new(move |engine: &mut Engine| {
-            let outcome = f(engine);
-            let status = outcome.as_ref().map(|_| ()).map_err(Clone::clone);
-            let _ = tx.send(outcome); // the receipt may have been dropped
-            status
-        }))?;
-        Ok(Receipt { outcome: rx })
+        self.queue("request", f)
     }
 
     /// Queues [`Engine::set`].
@@ -164,7 +193,7 @@ impl Handle {
     /// With a bounded queue, blocks while it is full; see
     /// [`try_set`](Handle::try_set).
     pub fn set<T: Property>(&self, entity: Entity, value: T) -> Result<(), Error> {
-        self.send(Box::new(move |engine: &mut Engine| engine.set(entity, value)))
+        self.send("set", move |engine: &mut Engine| engine.set(entity, value))
     }
 
     /// Like [`set`](Handle::set), but never blocks.
@@ -173,7 +202,7 @@ impl Handle {
     /// [`Error::Full`] if a bounded queue is full (the value is not queued),
     /// [`Error::EngineGone`].
     pub fn try_set<T: Property>(&self, entity: Entity, value: T) -> Result<(), Error> {
-        self.try_send(Box::new(move |engine: &mut Engine| engine.set(entity, value)))
+        self.try_send("set", move |engine: &mut Engine| engine.set(entity, value))
     }
 
     /// Queues [`Engine::insert`].
@@ -181,7 +210,7 @@ impl Handle {
     /// # Errors
     /// [`Error::EngineGone`].
     pub fn insert<T: Property>(&self, entity: Entity, value: T) -> Result<(), Error> {
-        self.send(Box::new(move |engine: &mut Engine| engine.insert(entity, value)))
+        self.send("insert", move |engine: &mut Engine| engine.insert(entity, value))
     }
 
     /// Queues [`Engine::modify`].
@@ -193,7 +222,7 @@ impl Handle {
         T: Property,
         F: FnOnce(&mut T) + Send + 'static,
     {
-        self.send(Box::new(move |engine: &mut Engine| engine.modify(entity, f)))
+        self.send("modify", move |engine: &mut Engine| engine.modify(entity, f))
     }
 
     /// Queues [`Engine::despawn`].
@@ -201,7 +230,7 @@ impl Handle {
     /// # Errors
     /// [`Error::EngineGone`].
     pub fn despawn(&self, entity: Entity) -> Result<(), Error> {
-        self.send(Box::new(move |engine: &mut Engine| engine.despawn(entity)))
+        self.send("despawn", move |engine: &mut Engine| engine.despawn(entity))
     }
 
     /// Queues [`Engine::unbind`].
@@ -209,7 +238,7 @@ impl Handle {
     /// # Errors
     /// [`Error::EngineGone`].
     pub fn unbind(&self, id: BindingId) -> Result<(), Error> {
-        self.send(Box::new(move |engine: &mut Engine| engine.unbind(id)))
+        self.send("unbind", move |engine: &mut Engine| engine.unbind(id))
     }
 
     /// Queues [`Engine::bind`]; the receipt yields the new binding's id.
@@ -217,7 +246,7 @@ impl Handle {
     /// # Errors
     /// [`Error::EngineGone`].
     pub fn bind<T: Property>(&self, source: Entity, target: Entity) -> Result<Receipt<BindingId>, Error> {
-        self.request(move |engine| engine.bind::<T>(source, target))
+        self.queue("bind", move |engine| engine.bind::<T>(source, target))
     }
 
     /// Queues [`Engine::bind_map`]; the receipt yields the new binding's id.
@@ -230,7 +259,7 @@ impl Handle {
         T: Property,
         F: Fn(&S) -> T + Send + 'static,
     {
-        self.request(move |engine| engine.bind_map(source, target, f))
+        self.queue("bind_map", move |engine| engine.bind_map(source, target, f))
     }
 
     /// Queues [`Engine::bind_two_way`]; the receipt yields the new binding's
@@ -239,7 +268,7 @@ impl Handle {
     /// # Errors
     /// [`Error::EngineGone`].
     pub fn bind_two_way<T: Property>(&self, a: Entity, b: Entity) -> Result<Receipt<BindingId>, Error> {
-        self.request(move |engine| engine.bind_two_way::<T>(a, b))
+        self.queue("bind_two_way", move |engine| engine.bind_two_way::<T>(a, b))
     }
 
     /// Queues [`Engine::bind_two_way_map`]; the receipt yields the new
@@ -260,7 +289,7 @@ impl Handle {
         F: Fn(&A) -> B + Send + 'static,
         G: Fn(&B) -> A + Send + 'static,
     {
-        self.request(move |engine| engine.bind_two_way_map(a, b, forward, backward))
+        self.queue("bind_two_way_map", move |engine| engine.bind_two_way_map(a, b, forward, backward))
     }
 
     /// Spawns an entity with `bundle`, returning its id at once. The entity
@@ -292,8 +321,54 @@ impl Handle {
     /// ```
     pub fn spawn<B: DynamicBundle + Send + 'static>(&self, bundle: B) -> Result<Entity, Error> {
         let entity = self.pool.recv().map_err(|_| Error::EngineGone)?;
-        self.send(Box::new(move |engine: &mut Engine| engine.adopt(entity, bundle)))?;
+        self.send("spawn", move |engine: &mut Engine| engine.adopt(entity, bundle))?;
         Ok(entity)
+    }
+
+    /// Like [`spawn`](Handle::spawn), as a child of `parent`
+    /// ([`Engine::spawn_child`]). If `parent` is gone when the command is
+    /// applied, nothing is spawned and the command is rejected with
+    /// [`Error::NoSuchEntity`] naming the parent.
+    ///
+    /// # Errors
+    /// [`Error::EngineGone`].
+    ///
+    /// # Blocking
+    /// As [`spawn`](Handle::spawn).
+    pub fn spawn_child<B: DynamicBundle + Send + 'static>(
+        &self,
+        parent: Entity,
+        bundle: B,
+    ) -> Result<Entity, Error> {
+        let entity = self.pool.recv().map_err(|_| Error::EngineGone)?;
+        self.send("spawn_child", move |engine: &mut Engine| engine.adopt_child(entity, parent, bundle))?;
+        Ok(entity)
+    }
+
+    /// Queues [`Engine::set_parent`].
+    ///
+    /// # Errors
+    /// [`Error::EngineGone`].
+    pub fn set_parent(&self, child: Entity, parent: Entity) -> Result<(), Error> {
+        self.send("set_parent", move |engine: &mut Engine| engine.set_parent(child, parent))
+    }
+
+    /// Queues [`Engine::derive`]; the receipt yields the new derivation's id.
+    ///
+    /// # Errors
+    /// [`Error::EngineGone`].
+    pub fn derive<M, T, F>(
+        &self,
+        target: Entity,
+        sources: M::Entities,
+        f: F,
+    ) -> Result<Receipt<BindingId>, Error>
+    where
+        M: Sources,
+        T: Property,
+        F: DeriveFn<M, T>,
+    {
+        self.queue("derive", move |engine| engine.derive::<M, T, F>(target, sources, f))
     }
 
     /// Commands queued and not yet applied (across all handles).

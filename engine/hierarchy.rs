@@ -9,8 +9,8 @@ use crate::{Engine, Error};
 impl Engine {
     /// Spawns an entity as a child of `parent`: it carries a [`ChildOf`]
     /// component and is listed in the parent's [`Children`], and
-    /// [`despawn_recursive`](Engine::despawn_recursive) of the parent (or any
-    /// ancestor) despawns it.
+    /// [`despawn`](Engine::despawn) of the parent (or any ancestor) despawns
+    /// it.
     ///
     /// # Errors
     /// [`Error::NoSuchEntity`] if `parent` is not alive (nothing is spawned).
@@ -76,10 +76,11 @@ impl Engine {
         self.world.get::<&Children>(parent).map(|c| c.0.clone()).unwrap_or_default()
     }
 
-    /// Despawns `root` and its whole subtree, and every binding touching any
-    /// of them, in O(subtree + their bindings). Returns how many entities
-    /// were despawned. Entity and binding counts return exactly to what they
-    /// were before the subtree was built.
+    /// Despawns `root` and its whole subtree, and every binding, derivation,
+    /// poll and observer touching any of them, in O(subtree + their
+    /// bindings); exactly what [`despawn`](Engine::despawn) does, and returns
+    /// how many entities were despawned. Entity and binding counts return
+    /// exactly to what they were before the subtree was built.
     ///
     /// # Errors
     /// [`Error::NoSuchEntity`].
@@ -98,33 +99,6 @@ impl Engine {
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn despawn_recursive(&mut self, root: Entity) -> Result<usize, Error> {
-        self.live()?;
-        if !self.is_alive(root) {
-            return Err(Error::NoSuchEntity(root));
-        }
-        // Observers and polls are keyed by entity: forget the whole subtree.
-        let mut stack = vec![root];
-        while let Some(e) = stack.pop() {
-            self.observers.forget(e);
-            self.polls.forget(e);
-            if let Ok(children) = self.world.get::<&Children>(e) {
-                stack.extend_from_slice(&children.0);
-            }
-        }
-        self.update_change_tracking();
-        bindery_systems::despawn_recursive(&mut self.world, &mut self.graph, root)
-            .map(|stats| stats.entities_removed)
-            .map_err(|_| Error::NoSuchEntity(root))
-    }
-
-    /// Keeps the tree consistent when one entity is despawned on its own:
-    /// it leaves its parent's children, and its children become roots.
-    pub(crate) fn unlink_hierarchy(&mut self, entity: Entity) {
-        bindery_systems::detach(&mut self.world, entity);
-        if let Ok(children) = self.world.remove_one::<Children>(entity) {
-            for child in children.0 {
-                let _ = self.world.remove_one::<ChildOf>(child);
-            }
-        }
+        self.despawn_tree(root)
     }
 }

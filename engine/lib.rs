@@ -8,6 +8,7 @@
 //! the engine runs; [`hecs`] is re-exported so you use the same version.
 #![forbid(unsafe_code)]
 
+mod bind;
 mod engine;
 mod error;
 mod handle;
@@ -15,6 +16,7 @@ mod hierarchy;
 mod inspect;
 mod observe;
 mod poll;
+mod reports;
 mod stats;
 mod tick;
 
@@ -28,4 +30,5 @@ pub use hecs::{self, Entity};
 pub use inspect::{GraphEdge, GraphSnapshot};
 pub use observe::ObserverId;
 pub use poll::PollId;
+pub use reports::Rejection;
 pub use stats::TickStats;

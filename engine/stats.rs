@@ -44,12 +44,16 @@ pub struct TickStats {
     /// Bindings removed because an endpoint vanished behind the engine's back
     /// (an entity despawned, or a component removed, through the world).
     pub bindings_repaired: usize,
-    /// Commands from [`Handle`](crate::Handle)s applied at the start of the
-    /// tick (including rejected ones).
+    /// Commands from [`Handle`](crate::Handle)s applied by the tick
+    /// (including rejected ones), over all its rounds.
     pub commands_applied: usize,
     /// Commands that failed when applied (a despawned entity, a missing
-    /// component...); each is also logged with `warn!`.
+    /// component...); each is also logged with `warn!` and kept in
+    /// `Engine::rejections`.
     pub commands_rejected: usize,
+    /// Settles the tick ran: 1, plus one per round of commands that arrived
+    /// while it ran (see `Engine::set_max_rounds`).
+    pub rounds: usize,
     /// Change callbacks and subscriptions called after propagation.
     pub observers_notified: usize,
     /// Polled properties found changed (see `Engine::poll`).

@@ -5,7 +5,7 @@ use std::time::Instant;
 use bindery_systems::propagate;
 use tracing::{debug, debug_span, error, warn};
 
-use crate::{Engine, TickStats};
+use crate::{Engine, Rejection, TickStats};
 
 impl Engine {
     /// Runs one tick: every change made since the last tick propagates along
@@ -90,26 +90,88 @@ impl Engine {
         stats
     }
 
-    /// The tick's systems, in order: commands, polls, propagation, observers.
+    /// The tick's systems, in rounds: queued commands, polls (first round
+    /// only), the settle, observers; then again while commands arrived
+    /// during the round (from callbacks or other threads), up to
+    /// [`max_rounds`](Engine::max_rounds).
     fn run_tick(&mut self) -> TickStats {
-        let (commands_applied, commands_rejected) = self.apply_commands();
-        let polls_changed = self.run_polls();
-        let p = propagate(&mut self.world, &mut self.graph, &mut self.scratch);
-        self.refresh_polls();
-        let observers_notified = self.notify_observers();
-        TickStats {
-            changes_applied: p.changes_applied,
-            changes_superseded: p.changes_superseded,
-            bindings_fired: p.bindings_fired,
-            properties_written: p.properties_written,
-            cycles_cut: p.cycles_cut,
-            bindings_repaired: p.bindings_repaired,
-            commands_applied,
-            commands_rejected,
-            observers_notified,
-            polls_changed,
-            ..TickStats::default()
+        self.rejections.clear();
+        let mut stats = TickStats::default();
+        while stats.rounds < self.max_rounds {
+            stats.rounds += 1;
+            let (applied, rejected) = self.apply_commands();
+            stats.commands_applied += applied;
+            stats.commands_rejected += rejected;
+            if stats.rounds == 1 {
+                stats.polls_changed = self.run_polls();
+            }
+            let p = propagate(&mut self.world, &mut self.graph, &mut self.scratch);
+            stats.changes_applied += p.changes_applied;
+            stats.changes_superseded += p.changes_superseded;
+            stats.bindings_fired += p.bindings_fired;
+            stats.properties_written += p.properties_written;
+            stats.cycles_cut += p.cycles_cut;
+            stats.bindings_repaired += p.bindings_repaired;
+            self.refresh_polls();
+            stats.observers_notified += self.notify_observers();
+            if self.commands.rx.is_empty() {
+                break;
+            }
         }
+        stats
+    }
+
+    /// The most settles one tick runs (see [`set_max_rounds`](Engine::set_max_rounds)).
+    pub fn max_rounds(&self) -> usize {
+        self.max_rounds
+    }
+
+    /// Sets how many settles one tick may run, clamped to
+    /// `1..=`[`MAX_ROUNDS`](Engine::MAX_ROUNDS) (the default is
+    /// [`DEFAULT_ROUNDS`](Engine::DEFAULT_ROUNDS)).
+    ///
+    /// Commands that arrive while a tick runs (sent by a change callback
+    /// reacting to the tick, or by another thread) are applied by that tick:
+    /// after its observers have run, it applies them and settles again, round
+    /// after round, until no command is left or the bound is reached; what is
+    /// left waits for the next tick. A callback that keeps re-triggering
+    /// itself therefore costs at most this many settles, never a hung tick.
+    /// `1` restores "commands apply at the start of the next tick".
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Health(i32);
+    /// # #[derive(Clone, Debug, PartialEq)] struct Warning(bool);
+    /// let mut engine = bindery::Engine::new();
+    /// let player = engine.spawn((Health(100),));
+    /// let panel = engine.spawn((Warning(false),));
+    /// let game = engine.handle();
+    /// engine.on_change(player, move |h: &Health| {
+    ///     game.set(panel, Warning(h.0 < 25)).unwrap(); // a reaction
+    /// })?;
+    /// engine.set(player, Health(10))?;
+    /// let stats = engine.tick();
+    /// assert_eq!(engine.get::<Warning>(panel)?, Warning(true), "in the same frame");
+    /// assert_eq!(stats.rounds, 2);
+    /// engine.set_max_rounds(1);
+    /// engine.set(player, Health(90))?;
+    /// engine.tick();
+    /// assert_eq!(engine.get::<Warning>(panel)?, Warning(true), "one round: a frame late");
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn set_max_rounds(&mut self, rounds: usize) {
+        self.max_rounds = rounds.clamp(1, Self::MAX_ROUNDS);
+    }
+
+    /// The largest [`set_max_rounds`](Engine::set_max_rounds) accepts.
+    pub const MAX_ROUNDS: usize = 64;
+    /// The number of rounds a new engine allows per tick.
+    pub const DEFAULT_ROUNDS: usize = 8;
+
+    /// The commands of the last tick that failed when applied, with the call
+    /// that queued each and its error, in the order they were applied.
+    pub fn rejections(&self) -> &[Rejection] {
+        &self.rejections
     }
 
     /// Drops every queued command unapplied (their receipts see
@@ -118,8 +180,8 @@ impl Engine {
         self.commands.rx.try_iter().count()
     }
 
-    /// Applies the commands queued by handles before this tick began (those
-    /// sent while applying wait for the next tick), then refills the entity
+    /// Applies the commands queued by handles before this round began (those
+    /// sent while applying wait for the next round), then refills the entity
     /// pool. Returns `(applied, rejected)`.
     fn apply_commands(&mut self) -> (usize, usize) {
         let queued = self.commands.rx.len();
@@ -131,9 +193,10 @@ impl Engine {
         while applied < queued {
             let Ok(command) = self.commands.rx.try_recv() else { break };
             applied += 1;
-            if let Err(error) = command(self) {
+            if let Err(error) = (command.run)(self) {
                 rejected += 1;
-                warn!(%error, "command rejected");
+                warn!(call = command.call, %error, "command rejected");
+                self.rejections.push(Rejection { call: command.call, error });
             }
         }
         self.refill_pool();

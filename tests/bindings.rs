@@ -284,18 +284,31 @@ fn several_writers_of_one_property_newest_change_wins() -> Result<(), Error> {
 }
 
 #[test]
-fn several_bindings_between_the_same_pair_newest_binding_wins() -> Result<(), Error> {
+fn binding_the_same_properties_twice_is_refused_naming_the_live_binding() -> Result<(), Error> {
     let mut engine = Engine::new();
     let a = engine.spawn((V(1),));
     let b = engine.spawn((V(0),));
-    engine.bind_map(a, b, |x: &V| V(x.0 * 10))?;
-    engine.bind_map(a, b, |x: &V| V(x.0 * 100))?;
+    let first = engine.bind_map(a, b, |x: &V| V(x.0 * 10))?;
+    assert_eq!(engine.bind_map(a, b, |x: &V| V(x.0 * 100)), Err(Error::DuplicateBinding(first)));
+    assert_eq!(engine.bind::<V>(a, b), Err(Error::DuplicateBinding(first)));
+    assert_eq!(
+        engine.bind_two_way::<V>(b, a),
+        Err(Error::DuplicateBinding(first)),
+        "two-way needs both ways"
+    );
     engine.tick();
-    assert_eq!(v(&engine, b), 100);
-    engine.set(a, V(2))?;
-    let stats = engine.tick();
-    assert_eq!(v(&engine, b), 200);
-    assert_eq!((stats.bindings_fired, stats.cycles_cut), (1, 1));
+    assert_eq!((v(&engine, b), engine.binding_count()), (10, 1), "the first binding is untouched");
+    let back = engine.bind::<V>(b, a)?; // the other direction alone is a legal cycle
+    assert_eq!(engine.binding_count(), 2);
+
+    let [c, d] = zeros(&mut engine);
+    let pair = engine.bind_two_way::<V>(c, d)?;
+    assert_eq!(engine.bind::<V>(d, c), Err(Error::DuplicateBinding(pair)), "a pair occupies both directions");
+    assert_eq!(engine.bind::<V>(c, d), Err(Error::DuplicateBinding(pair)));
+    engine.unbind(back)?;
+    engine.unbind(first)?;
+    engine.bind::<V>(a, b)?; // free again once unbound
+    assert_eq!(engine.check_invariants(), Ok(()));
     Ok(())
 }
 

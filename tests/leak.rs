@@ -57,11 +57,12 @@ fn wave(engine: &mut Engine, sources: &[Entity], n: usize, round: usize) {
     for i in 0..n {
         let s = sources[i % sources.len()];
         let e = engine.spawn_child(root, (V(0.0), Label(String::new()))).expect("root alive");
-        engine.bind::<V>(s, e).expect("bind");
-        engine.bind_map(s, e, move |v: &V| Label(format!("{i}: {}", v.0))).expect("bind");
         if i % 3 == 0 {
             engine.bind_two_way::<V>(e, s).expect("bind");
+        } else {
+            engine.bind::<V>(s, e).expect("bind");
         }
+        engine.bind_map(s, e, move |v: &V| Label(format!("{i}: {}", v.0))).expect("bind");
         if i % 5 == 0 {
             engine.derive(e, (s, s), |(a, b): (&V, &V)| Label(format!("{}", a.0 + b.0))).expect("derive");
         }

@@ -61,8 +61,31 @@ fn callbacks_run_once_per_tick_with_settled_values_in_entity_order() -> Result<(
 }
 
 #[test]
-fn callbacks_can_queue_changes_for_the_next_tick_through_a_handle() -> Result<(), Error> {
+fn a_callbacks_reaction_through_a_handle_settles_in_the_same_tick() -> Result<(), Error> {
     let mut engine = Engine::new();
+    let hp = engine.spawn((V(100),));
+    let alarm = engine.spawn((Label(String::new()),));
+    let shown = engine.spawn((Label(String::new()),));
+    engine.bind::<Label>(alarm, shown)?;
+    let handle = engine.handle();
+    engine.on_change(hp, move |v: &V| {
+        if v.0 < 20 {
+            handle.set(alarm, Label("low".into())).expect("engine alive");
+        }
+    })?;
+    engine.tick();
+    engine.set(hp, V(10))?;
+    let stats = engine.tick();
+    assert_eq!(engine.get::<Label>(shown)?, Label("low".into()), "applied and settled in this frame");
+    assert_eq!((stats.rounds, stats.commands_applied), (2, 1));
+    assert_eq!(engine.tick().rounds, 1, "a quiet tick is one round");
+    Ok(())
+}
+
+#[test]
+fn with_one_round_a_reaction_waits_for_the_next_tick() -> Result<(), Error> {
+    let mut engine = Engine::new();
+    engine.set_max_rounds(1);
     let hp = engine.spawn((V(100),));
     let alarm = engine.spawn((Label(String::new()),));
     let handle = engine.handle();
@@ -72,11 +95,30 @@ fn callbacks_can_queue_changes_for_the_next_tick_through_a_handle() -> Result<()
         }
     })?;
     engine.set(hp, V(10))?;
-    engine.tick();
-    assert_eq!(engine.get::<Label>(alarm)?, Label(String::new()), "queued, not applied re-entrantly");
+    assert_eq!(engine.tick().rounds, 1);
+    assert_eq!(engine.get::<Label>(alarm)?, Label(String::new()), "queued for the next tick");
     let stats = engine.tick();
-    assert_eq!(stats.commands_applied, 1);
-    assert_eq!(engine.get::<Label>(alarm)?, Label("low".into()));
+    assert_eq!((stats.commands_applied, engine.get::<Label>(alarm)?), (1, Label("low".into())));
+    Ok(())
+}
+
+#[test]
+fn a_callback_that_re_triggers_itself_is_bounded_by_the_round_limit() -> Result<(), Error> {
+    let mut engine = Engine::new();
+    let counter = engine.spawn((V(0),));
+    let handle = engine.handle();
+    engine.on_change(counter, move |v: &V| {
+        handle.set(counter, V(v.0 + 1)).expect("engine alive"); // forever
+    })?;
+    engine.set(counter, V(1))?;
+    let stats = engine.tick();
+    assert_eq!(stats.rounds, Engine::DEFAULT_ROUNDS);
+    assert_eq!(engine.get::<V>(counter)?, V(Engine::DEFAULT_ROUNDS as i64), "one step per round");
+    engine.set_max_rounds(1000);
+    assert_eq!(engine.max_rounds(), Engine::MAX_ROUNDS, "clamped");
+    assert_eq!(engine.tick().rounds, Engine::MAX_ROUNDS);
+    engine.set_max_rounds(0);
+    assert_eq!(engine.max_rounds(), 1);
     Ok(())
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
-use bindery::{Engine, Entity, Error};
+use bindery::{Engine, Entity, Error, Rejection};
 
 #[derive(Clone, Debug, PartialEq)]
 struct Log(Vec<(u32, u32)>);
@@ -233,4 +233,58 @@ fn handles_are_send_sync_and_clone() {
     assert_traits::<bindery::Handle>();
     fn assert_send<T: Send>() {}
     assert_send::<Engine>();
+}
+
+#[test]
+fn rejected_commands_are_kept_with_their_call_and_error_for_one_tick() -> Result<(), Error> {
+    let mut engine = Engine::new();
+    let gone = engine.spawn((V(0),));
+    let kept = engine.spawn((V(0),));
+    engine.despawn(gone)?;
+    let handle = engine.handle();
+    handle.set(gone, V(1))?;
+    handle.set(kept, V(2))?;
+    let bind = handle.bind::<V>(kept, kept)?;
+    handle.request(move |e| e.get::<V>(gone))?.try_wait(); // nobody waits
+    let stats = engine.tick();
+    assert_eq!(stats.commands_rejected, 3);
+    assert_eq!(
+        engine.rejections(),
+        &[
+            Rejection { call: "set", error: Error::NoSuchEntity(gone) },
+            Rejection { call: "bind", error: Error::SelfBinding },
+            Rejection { call: "request", error: Error::NoSuchEntity(gone) },
+        ]
+    );
+    assert_eq!(bind.wait(), Err(Error::SelfBinding));
+    engine.tick();
+    assert!(engine.rejections().is_empty(), "only the last tick's");
+    Ok(())
+}
+
+#[test]
+fn a_handle_spawns_children_reparents_and_derives() -> Result<(), Error> {
+    let mut engine = Engine::new();
+    let panel = engine.spawn(());
+    let other = engine.spawn(());
+    let source = engine.spawn((V(4),));
+    let handle = engine.handle();
+    let row = handle.spawn_child(panel, (V(0),))?;
+    let derived = handle.derive(row, source, |v: &V| V(v.0 * 10))?;
+    let orphan = handle.spawn_child(Entity::DANGLING, (V(0),))?;
+    engine.tick();
+    assert_eq!(engine.children(panel), vec![row]);
+    assert_eq!((engine.get::<V>(row)?, engine.binding(derived.wait()?)?.inputs), (V(40), 1));
+    assert!(!engine.is_alive(orphan), "its parent did not exist: nothing spawned");
+    assert_eq!(
+        engine.rejections(),
+        &[Rejection { call: "spawn_child", error: Error::NoSuchEntity(Entity::DANGLING) }]
+    );
+    handle.set_parent(row, other)?;
+    engine.tick();
+    assert_eq!((engine.children(panel), engine.parent(row)), (vec![], Some(other)));
+    engine.despawn(other)?;
+    assert!(!engine.is_alive(row));
+    assert_eq!(engine.check_invariants(), Ok(()));
+    Ok(())
 }

@@ -43,17 +43,66 @@ fn despawning_a_panel_tears_down_its_subtree_and_bindings_exactly() -> Result<()
 }
 
 #[test]
-fn despawning_one_widget_orphans_its_children_and_leaves_its_parent() -> Result<(), Error> {
+fn despawning_a_widget_takes_its_subtree_and_leaves_its_parent() -> Result<(), Error> {
     let mut engine = Engine::new();
     let root = engine.spawn(());
     let mid = engine.spawn_child(root, ())?;
     let leaf = engine.spawn_child(mid, ())?;
+    let kept = engine.spawn_child(mid, ())?;
+    engine.remove_parent(kept)?; // detached first: it stays
     engine.despawn(mid)?;
     assert_eq!(engine.children(root), Vec::<Entity>::new());
-    assert_eq!(engine.parent(leaf), None);
-    assert!(engine.is_alive(leaf));
+    assert!(!engine.is_alive(leaf), "the subtree went with it");
+    assert!(engine.is_alive(kept) && engine.parent(kept).is_none());
     assert_eq!(engine.despawn_recursive(root)?, 1);
-    assert_eq!(engine.entity_count(), 1);
+    assert_eq!(engine.entity_count(), 1, "only the detached child is left");
+    Ok(())
+}
+
+#[test]
+fn despawning_a_panel_removes_its_bound_children_and_every_binding_to_them() -> Result<(), Error> {
+    let mut engine = Engine::new();
+    let player = engine.spawn((Health(80.0),));
+    engine.tick();
+    let baseline = (engine.entity_count(), engine.binding_count());
+    let panel = engine.spawn(());
+    let mut rows = Vec::new();
+    for _ in 0..20 {
+        let row = engine.spawn_child(panel, (Width(0.0),))?;
+        engine.bind_map(player, row, |h: &Health| Width(h.0))?;
+        engine.on_change(row, |_: &Width| {})?;
+        engine.poll::<Width>(row)?;
+        rows.push(row);
+    }
+    engine.tick();
+    engine.despawn(panel)?;
+    assert_eq!((engine.entity_count(), engine.binding_count()), baseline);
+    assert_eq!((engine.observer_count(), engine.poll_count()), (0, 0));
+    engine.set(player, Health(10.0))?;
+    assert_eq!(engine.tick().bindings_fired, 0, "no orphan keeps updating");
+    assert_eq!(engine.check_invariants(), Ok(()));
+    Ok(())
+}
+
+#[test]
+fn despawning_a_hundred_thousand_deep_tree_is_iterative() -> Result<(), Error> {
+    let mut engine = Engine::new();
+    let root = engine.spawn((Width(0.0),));
+    let mut parent = root;
+    for _ in 0..100_000 {
+        parent = engine.spawn_child(parent, (Width(0.0),))?;
+    }
+    engine.bind::<Width>(root, parent)?;
+    let (count, entities) = std::thread::Builder::new()
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            engine.despawn(root).expect("alive");
+            (engine.binding_count(), engine.entity_count())
+        })
+        .expect("spawn thread")
+        .join()
+        .expect("despawn did not overflow the stack");
+    assert_eq!((count, entities), (0, 0));
     Ok(())
 }
 

@@ -2,8 +2,8 @@
 
 use hecs::Entity;
 
-/// On a child entity: its parent. Despawning the parent with
-/// `despawn_recursive` despawns the child too.
+/// On a child entity: its parent. Despawning the parent (`Engine::despawn`)
+/// despawns the child too.
 ///
 /// Maintained together with the parent's [`Children`]; change it through the
 /// engine (`set_parent`, `spawn_child`, `remove_parent`), not directly.

@@ -48,8 +48,10 @@ pub fn is_ancestor(world: &World, ancestor: Entity, entity: Entity) -> bool {
 }
 
 /// Despawns `root` and its whole subtree, with every binding touching any of
-/// them, in O(subtree + their bindings). Iterative, so trees of any depth
-/// are fine. `root` is detached from its own parent first.
+/// them, in O(subtree + their bindings), calling `each` with every entity
+/// just before it goes (to drop what the caller keeps per entity).
+/// Iterative, so trees of any depth are fine. `root` is detached from its
+/// own parent first.
 ///
 /// # Example
 /// ```
@@ -61,13 +63,14 @@ pub fn is_ancestor(world: &World, ancestor: Entity, entity: Entity) -> bool {
 /// let panel = world.spawn(());
 /// let label = world.spawn((0u32,));
 /// attach(&mut world, label, panel);
-/// let stats = despawn_recursive(&mut world, &mut graph, panel).unwrap();
+/// let stats = despawn_recursive(&mut world, &mut graph, panel, |_| {}).unwrap();
 /// assert_eq!((stats.entities_removed, world.len()), (2, 0));
 /// ```
 pub fn despawn_recursive(
     world: &mut World,
     graph: &mut BindingGraph,
     root: Entity,
+    mut each: impl FnMut(Entity),
 ) -> Result<CleanupStats, NoSuchEntity> {
     if !world.contains(root) {
         return Err(NoSuchEntity);
@@ -80,6 +83,7 @@ pub fn despawn_recursive(
         if let Ok(children) = world.remove_one::<Children>(e) {
             stack.extend(children.0);
         }
+        each(e);
         if let Ok(removed) = despawn(world, graph, e) {
             stats.bindings_removed += removed.bindings_removed;
             stats.entities_removed += 1;
