@@ -9,12 +9,15 @@ use hecs::{DynamicBundle, Entity};
 
 use crate::{Engine, Error};
 
+/// What a command does to the engine.
+type Apply = Box<dyn FnOnce(&mut Engine) -> Result<(), Error> + Send>;
+
 /// A queued command: runs on the engine in the next tick, named by the
 /// `Handle` call that queued it.
 pub(crate) struct Command {
     /// The `Handle` method, reported in a [`Rejection`](crate::Rejection).
     pub(crate) call: &'static str,
-    pub(crate) run: Box<dyn FnOnce(&mut Engine) -> Result<(), Error> + Send>,
+    pub(crate) run: Apply,
 }
 
 impl Command {
