@@ -167,6 +167,139 @@ impl Engine {
         Ok(self.graph.link_two_way(source, target, forward, backward))
     }
 
+    /// Binds one field of `target`'s component `T` to `source`'s property
+    /// `S`, one way: `f` computes the field's value from the source, and
+    /// `field` names the field (`|s: &mut Style| &mut s.width`). Only that
+    /// field is written; the component's other fields keep theirs, so
+    /// several field bindings into one component, from different sources,
+    /// coexist. The next tick syncs the field once, as for
+    /// [`bind_map`](Engine::bind_map).
+    ///
+    /// A field is equality-gated on its own: a value equal to the field's
+    /// is not written and propagates nothing. Writing a field changes its
+    /// component: bindings, derivations and observers of the component run
+    /// as for any change, in the same tick. The settle rules apply per
+    /// field: of several changes reaching one field, the newest wins; a
+    /// `set` of the whole component made after a field's source changed
+    /// wins over that field binding, one made before loses to it.
+    ///
+    /// `field` is called once now, on the target's component, to recognise
+    /// the field by where it lies (two accessors of the same field are the
+    /// same field), and again at every write. It should only name a field.
+    ///
+    /// # Errors
+    /// As [`bind_map`](Engine::bind_map), except that field bindings are
+    /// never duplicates; [`Error::SelfBinding`] if `source == target` and
+    /// `S` is `T` (a component bound to a field of itself).
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Health(f32);
+    /// # #[derive(Clone, Debug, PartialEq)] struct Theme { accent: [u8; 4] }
+    /// #[derive(Clone, Debug, PartialEq)]
+    /// struct Style { width: f32, color: [u8; 4] }
+    ///
+    /// let mut engine = bindery::Engine::new();
+    /// let player = engine.spawn((Health(50.0),));
+    /// let theme = engine.spawn((Theme { accent: [255, 0, 0, 255] },));
+    /// let bar = engine.spawn((Style { width: 0.0, color: [0; 4] },));
+    /// engine.bind_field(player, bar, |h: &Health| h.0 / 100.0, |s: &mut Style| &mut s.width)?;
+    /// engine.bind_field(theme, bar, |t: &Theme| t.accent, |s: &mut Style| &mut s.color)?;
+    /// engine.tick();
+    /// assert_eq!(engine.get::<Style>(bar)?, Style { width: 0.5, color: [255, 0, 0, 255] });
+    /// engine.set(player, Health(20.0))?;
+    /// engine.tick();
+    /// assert_eq!(engine.get::<Style>(bar)?.color, [255, 0, 0, 255], "the other field keeps its value");
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn bind_field<S, T, V, F, A>(
+        &mut self,
+        source: Entity,
+        target: Entity,
+        f: F,
+        field: A,
+    ) -> Result<BindingId, Error>
+    where
+        S: Property,
+        T: Property,
+        V: PartialEq + Send + 'static,
+        F: Fn(&S) -> V + Send + 'static,
+        A: Fn(&mut T) -> &mut V + Send + 'static,
+    {
+        self.live()?;
+        self.check_binding::<S, T>(source, target)?;
+        let id = self.field_id(target, &field)?;
+        Ok(self.graph.link_field(source, target, f, (id, field)))
+    }
+
+    /// Binds a field of `source`'s component `A` and a field of `target`'s
+    /// component `B`, of one value type, both ways; **the source field's
+    /// value survives the first sync** (it is copied into the target field),
+    /// as with [`bind_two_way`](Engine::bind_two_way). Each direction writes
+    /// only its field, equality-gated, under the settle rules per field (see
+    /// [`bind_field`](Engine::bind_field)). The accessors are cloned: one
+    /// copy for each direction.
+    ///
+    /// # Errors
+    /// As [`bind_field`](Engine::bind_field).
+    ///
+    /// # Example
+    /// ```
+    /// #[derive(Clone, Debug, PartialEq)]
+    /// struct Settings { volume: f32, brightness: f32 }
+    /// #[derive(Clone, Debug, PartialEq)]
+    /// struct Slider { value: f32, label: String }
+    ///
+    /// let mut engine = bindery::Engine::new();
+    /// let settings = engine.spawn((Settings { volume: 0.8, brightness: 0.5 },));
+    /// let slider = engine.spawn((Slider { value: 0.0, label: "Volume".into() },));
+    /// engine.bind_two_way_field(
+    ///     settings,
+    ///     |s: &mut Settings| &mut s.volume,
+    ///     slider,
+    ///     |w: &mut Slider| &mut w.value,
+    /// )?;
+    /// engine.tick();
+    /// assert_eq!(engine.get::<Slider>(slider)?.value, 0.8, "the loaded setting survives");
+    /// engine.modify(slider, |w: &mut Slider| w.value = 0.3)?; // the user drags
+    /// engine.tick();
+    /// assert_eq!(engine.get::<Settings>(settings)?, Settings { volume: 0.3, brightness: 0.5 });
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn bind_two_way_field<A, B, V, FA, FB>(
+        &mut self,
+        source: Entity,
+        source_field: FA,
+        target: Entity,
+        target_field: FB,
+    ) -> Result<BindingId, Error>
+    where
+        A: Property,
+        B: Property,
+        V: PartialEq + Clone + Send + 'static,
+        FA: Fn(&mut A) -> &mut V + Clone + Send + 'static,
+        FB: Fn(&mut B) -> &mut V + Clone + Send + 'static,
+    {
+        self.live()?;
+        self.check_binding::<A, B>(source, target)?;
+        let from = self.field_id(source, &source_field)?;
+        let to = self.field_id(target, &target_field)?;
+        Ok(self.graph.link_two_way_field((source, from, source_field), (target, to, target_field)))
+    }
+
+    /// The interned field `access` names in `entity`'s component `T` (which
+    /// the caller checked is there).
+    fn field_id<T: Property, V: 'static, A: Fn(&mut T) -> &mut V + 'static>(
+        &mut self,
+        entity: Entity,
+        access: &A,
+    ) -> Result<u16, Error> {
+        let component =
+            self.world.query_one_mut::<&mut T>(entity).map_err(|_| Error::missing::<T>(entity))?;
+        let key = bindery_systems::FieldKey::of(component, access);
+        Ok(self.graph.field(key))
+    }
+
     /// Derives `target`'s property `T` from several properties: `f` receives
     /// references to the properties `M` of `sources` (a tuple of one to six
     /// entities) and returns the value. Glitch-free: within a tick a derived

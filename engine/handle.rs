@@ -356,6 +356,51 @@ impl Handle {
         self.send("set_parent", move |engine: &mut Engine| engine.set_parent(child, parent))
     }
 
+    /// Queues [`Engine::bind_field`]; the receipt yields the new binding's id.
+    ///
+    /// # Errors
+    /// [`Error::EngineGone`].
+    pub fn bind_field<S, T, V, F, A>(
+        &self,
+        source: Entity,
+        target: Entity,
+        f: F,
+        field: A,
+    ) -> Result<Receipt<BindingId>, Error>
+    where
+        S: Property,
+        T: Property,
+        V: PartialEq + Send + 'static,
+        F: Fn(&S) -> V + Send + 'static,
+        A: Fn(&mut T) -> &mut V + Send + 'static,
+    {
+        self.queue("bind_field", move |engine| engine.bind_field(source, target, f, field))
+    }
+
+    /// Queues [`Engine::bind_two_way_field`]; the receipt yields the new
+    /// binding's id.
+    ///
+    /// # Errors
+    /// [`Error::EngineGone`].
+    pub fn bind_two_way_field<A, B, V, FA, FB>(
+        &self,
+        source: Entity,
+        source_field: FA,
+        target: Entity,
+        target_field: FB,
+    ) -> Result<Receipt<BindingId>, Error>
+    where
+        A: Property,
+        B: Property,
+        V: PartialEq + Clone + Send + 'static,
+        FA: Fn(&mut A) -> &mut V + Clone + Send + 'static,
+        FB: Fn(&mut B) -> &mut V + Clone + Send + 'static,
+    {
+        self.queue("bind_two_way_field", move |engine| {
+            engine.bind_two_way_field(source, source_field, target, target_field)
+        })
+    }
+
     /// Queues [`Engine::derive`]; the receipt yields the new derivation's id.
     ///
     /// # Errors

@@ -27,21 +27,44 @@ pub struct GraphSnapshot {
     pub edges: Vec<GraphEdge>,
 }
 
-/// The short name of a type: `my_game::hud::Health` becomes `Health`.
-fn short(type_name: &str) -> &str {
-    let base = type_name.split('<').next().unwrap_or(type_name);
-    base.rsplit("::").next().unwrap_or(base)
+/// A type name without module paths, generic arguments kept:
+/// `my_game::hud::Gen<core::primitive::u32>` becomes `Gen<u32>`.
+fn short(type_name: &str) -> String {
+    let mut out = String::with_capacity(type_name.len());
+    let mut segment = String::new();
+    for c in type_name.chars() {
+        if c.is_alphanumeric() || c == '_' || c == ':' {
+            segment.push(c);
+        } else {
+            out.push_str(segment.rsplit("::").next().unwrap_or(&segment));
+            segment.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(segment.rsplit("::").next().unwrap_or(&segment));
+    out
 }
 
+/// A DOT double-quoted id or label (`"` escaped; a `\n` in `text` stays a
+/// DOT line break).
+fn quoted(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\\\""))
+}
+
+/// A property's node id: its entity and its type's full name, so distinct
+/// types (`Gen<u32>` and `Gen<f32>`, two `Health`s of different modules)
+/// stay distinct nodes.
 fn node_id(entity: Entity, ty: &str) -> String {
-    format!("\"{}v{}.{}\"", entity.id(), entity.to_bits().get() >> 32, short(ty))
+    quoted(&format!("{}v{} {ty}", entity.id(), entity.to_bits().get() >> 32))
 }
 
 impl GraphSnapshot {
     /// The graph in Graphviz DOT: one node per bound property (labelled
     /// with its entity and type), one arrow per binding direction; two-way
     /// bindings are double-headed, derivations are dashed arrows from each
-    /// input, paused bindings grey.
+    /// input, field bindings are labelled with their fields, paused bindings
+    /// grey. Nodes are identified by entity and full type name, so two
+    /// types of one short name never merge.
     ///
     /// Render with `dot -Tpng graph.dot -o graph.png`.
     ///
@@ -55,7 +78,7 @@ impl GraphSnapshot {
     /// engine.bind_map(player, bar, |h: &Health| Width(h.0))?;
     /// let dot = engine.binding_graph().to_dot();
     /// assert!(dot.starts_with("digraph bindings {"));
-    /// assert!(dot.contains("Health\" -> ") && dot.contains(".Width\""));
+    /// assert!(dot.contains("Health\" -> ") && dot.contains("Width\" ["));
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn to_dot(&self) -> String {
@@ -68,19 +91,29 @@ impl GraphSnapshot {
             nodes.extend(edge.inputs.iter().copied());
         }
         for (entity, ty) in &nodes {
-            let _ = writeln!(out, "  {} [label=\"e{}\\n{}\"];", node_id(*entity, ty), entity.id(), short(ty));
+            let label = quoted(&format!("e{}\\n{}", entity.id(), short(ty)));
+            let _ = writeln!(out, "  {} [label={label}];", node_id(*entity, ty));
         }
         for edge in &self.edges {
             let info = &edge.info;
             let target = node_id(info.target, info.target_type);
             let color = if info.enabled { "black" } else { "grey" };
+            let fields = match (info.source_field, info.target_field) {
+                (None, None) => String::new(),
+                (from, to) => {
+                    let name =
+                        |f: Option<bindery_components::FieldName>| f.map_or("*".into(), |f| f.to_string());
+                    format!(", label={}", quoted(&format!("{} -> {}", name(from), name(to))))
+                }
+            };
             for (entity, ty) in &edge.inputs {
                 let style = match (info.inputs > 0, info.two_way) {
                     (true, _) => "style=dashed, arrowhead=empty",
                     (false, true) => "dir=both",
                     (false, false) => "style=solid",
                 };
-                let _ = writeln!(out, "  {} -> {target} [{style}, color={color}];", node_id(*entity, ty));
+                let _ =
+                    writeln!(out, "  {} -> {target} [{style}, color={color}{fields}];", node_id(*entity, ty));
             }
         }
         out.push_str("}\n");

@@ -20,8 +20,8 @@ mod reports;
 mod stats;
 mod tick;
 
-pub use bindery_components::{BindingId, BindingInfo, ChildOf, Children, Property};
-pub use bindery_systems::{BindingsOf, DeriveFn, Sources};
+pub use bindery_components::{BindingId, BindingInfo, ChildOf, Children, FieldName, Property};
+pub use bindery_systems::{BindingsOf, DeriveFn, Single, Sources};
 pub use crossbeam_channel::{self, Receiver};
 pub use engine::Engine;
 pub use error::Error;

@@ -40,6 +40,31 @@ impl fmt::Display for BindingId {
     }
 }
 
+/// Names one field of a component type, for display: the component's type
+/// name, the field's type name, and its byte offset in the component (`None`
+/// for a field outside the component, reached through a pointer). Shown as
+/// `Style.f32@4`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FieldName {
+    /// The component's full type name.
+    pub component: &'static str,
+    /// The field's full type name.
+    pub field_type: &'static str,
+    /// Where the field starts in the component, in bytes.
+    pub offset: Option<usize>,
+}
+
+impl fmt::Display for FieldName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let short = |name: &'static str| name.rsplit("::").next().unwrap_or(name);
+        write!(f, "{}.{}@", short(self.component), short(self.field_type))?;
+        match self.offset {
+            Some(at) => write!(f, "{at}"),
+            None => f.write_str("?"),
+        }
+    }
+}
+
 /// A read-only description of one live binding, for inspection and debugging.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BindingInfo {
@@ -60,4 +85,8 @@ pub struct BindingInfo {
     pub inputs: usize,
     /// Whether the binding propagates (see `Engine::set_enabled`).
     pub enabled: bool,
+    /// For a field binding: the field of the target it writes.
+    pub target_field: Option<FieldName>,
+    /// For a two-way field binding: the field of the source it reads.
+    pub source_field: Option<FieldName>,
 }

@@ -10,6 +10,6 @@ mod binding;
 mod hierarchy;
 mod property;
 
-pub use binding::{BindingId, BindingInfo};
+pub use binding::{BindingId, BindingInfo, FieldName};
 pub use hierarchy::{ChildOf, Children};
 pub use property::Property;

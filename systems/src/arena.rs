@@ -5,7 +5,7 @@
 use hecs::Entity;
 
 use crate::graph::BindingGraph;
-use crate::records::{Derivation, Edge, EdgeKind, NONE, PropertyNode};
+use crate::records::{Derivation, Edge, EdgeKind, Field, NONE, PropertyNode};
 
 impl BindingGraph {
     /// Enables or disables edge `e`, keeping its target's input count.
@@ -77,8 +77,15 @@ impl BindingGraph {
     }
 
     /// Links a new edge into its source's out-list and its target's in-list
-    /// (at the front of both).
-    pub(crate) fn add_edge(&mut self, source: u32, target: u32, lane: u32, slot: u32, kind: EdgeKind) -> u32 {
+    /// (at the front of both). `(field, from)`: the target field it writes
+    /// and the source field it reads ([`WHOLE`] for whole components).
+    pub(crate) fn add_edge(
+        &mut self,
+        (source, target): (u32, u32),
+        (lane, slot): (u32, u32),
+        kind: EdgeKind,
+        (field, from): (Field, Field),
+    ) -> u32 {
         let out_next = self.nodes[source as usize].out_head;
         let in_next = self.nodes[target as usize].in_head;
         let make = |generation| Edge {
@@ -92,6 +99,8 @@ impl BindingGraph {
             in_prev: NONE,
             twin: NONE,
             generation,
+            field,
+            from,
             kind,
             enabled: true,
             born: 0,

@@ -1,15 +1,17 @@
 //! [`BindingGraph`]: the relationship store behind every binding.
 
+use std::collections::HashMap;
 use std::fmt;
 
-use bindery_components::{BindingId, BindingInfo, Property};
+use bindery_components::{BindingId, BindingInfo, FieldName, Property};
 use hecs::Entity;
 use tracing::warn;
 
 use crate::derive::{DeriveFn, DeriveLane, Sources};
+use crate::field::{FieldKey, FieldLane, FieldPairLane};
 use crate::lane::{Lanes, MapLane};
 use crate::pending::{Origin, Pending};
-use crate::records::{Derivation, Edge, EdgeKind, MAX_INPUTS, NONE, PropertyNode};
+use crate::records::{Derivation, Edge, EdgeKind, Field, MAX_INPUTS, NONE, PropertyNode, WHOLE};
 use crate::types::PropertyTypes;
 
 /// The binding graph: property nodes, edges, derivations and the typed lanes
@@ -47,6 +49,9 @@ pub struct BindingGraph {
     pub(crate) free_derivations: Vec<u32>,
     pub(crate) live_derivations: usize,
     pub(crate) types: PropertyTypes,
+    /// Interned fields of component types, and their display names.
+    pub(crate) fields: HashMap<FieldKey, Field>,
+    pub(crate) field_names: Vec<FieldName>,
     /// Live bindings (a two-way binding and a derivation count once).
     pub(crate) bindings: usize,
     pub(crate) live_nodes: usize,
@@ -88,6 +93,8 @@ impl BindingGraph {
             free_derivations: Vec::new(),
             live_derivations: 0,
             types: PropertyTypes::default(),
+            fields: HashMap::new(),
+            field_names: Vec::new(),
             bindings: 0,
             live_nodes: 0,
             pending: Pending::default(),
@@ -225,7 +232,14 @@ impl BindingGraph {
                 _ => 0,
             },
             enabled: edge.enabled,
+            target_field: self.field_name(edge.field),
+            source_field: self.field_name(edge.from),
         })
+    }
+
+    /// The name of an interned field, `None` for a whole component.
+    fn field_name(&self, field: Field) -> Option<FieldName> {
+        (field != WHOLE).then(|| self.field_names[field as usize])
     }
 
     /// Every input of a live binding as `(entity, property type name)`: the
@@ -261,10 +275,14 @@ impl BindingGraph {
         Some(self.binding_of_edge(found))
     }
 
-    /// A plain (not feeder) edge from node `s` to node `t`.
+    /// A plain edge (not a feeder, not a field binding) from node `s` to node
+    /// `t`.
     fn edge_between(&self, s: u32, t: u32) -> Option<u32> {
         let (mut out, mut into) = (self.nodes[s as usize].out_head, self.nodes[t as usize].in_head);
-        let plain = |e: u32| self.edges[e as usize].kind != EdgeKind::Feeder;
+        let plain = |e: u32| {
+            let edge = &self.edges[e as usize];
+            edge.kind != EdgeKind::Feeder && !edge.is_field()
+        };
         while out != NONE && into != NONE {
             let (o, i) = (&self.edges[out as usize], &self.edges[into as usize]);
             if o.target == t && plain(out) {
@@ -367,12 +385,97 @@ impl BindingGraph {
         T: Property,
         F: Fn(&S) -> T + Send + 'static,
     {
+        let (lane, store) = self.lanes.lane::<MapLane<S, T, F>>();
+        let slot = store.insert(f);
+        self.add_typed_edge::<S, T>((source, target), (lane, slot), kind, (WHOLE, WHOLE))
+    }
+
+    /// Adds an edge from `source`'s `S` to `target`'s `T` whose transform is
+    /// in `(lane, slot)`.
+    fn add_typed_edge<S: 'static, T: 'static>(
+        &mut self,
+        (source, target): (Entity, Entity),
+        transform: (u32, u32),
+        kind: EdgeKind,
+        units: (Field, Field),
+    ) -> u32 {
         let (s_ty, t_ty) = (self.types.intern::<S>(), self.types.intern::<T>());
         let s = self.ensure_node(source, s_ty);
         let t = self.ensure_node(target, t_ty);
-        let (lane, store) = self.lanes.lane::<MapLane<S, T, F>>();
-        let slot = store.insert(f);
-        self.add_edge(s, t, lane, slot, kind)
+        self.add_edge((s, t), transform, kind, units)
+    }
+
+    /// The interned id of a field, interning it on first use.
+    pub fn field(&mut self, key: FieldKey) -> u16 {
+        let next = self.field_names.len() as Field;
+        *self.fields.entry(key).or_insert_with(|| {
+            self.field_names.push(key.name());
+            next
+        })
+    }
+
+    /// Links one field of `target`'s `T` to `source`'s `S` through `f`, one
+    /// way (see [`link_map`](BindingGraph::link_map)): only that field is
+    /// written. `field` is the field's interned id ([`field`](Self::field)).
+    pub fn link_field<S, T, V, F, A>(
+        &mut self,
+        source: Entity,
+        target: Entity,
+        f: F,
+        (field, access): (u16, A),
+    ) -> BindingId
+    where
+        S: Property,
+        T: Property,
+        V: PartialEq + Send + 'static,
+        F: Fn(&S) -> V + Send + 'static,
+        A: Fn(&mut T) -> &mut V + Send + 'static,
+    {
+        let (lane, store) = self.lanes.lane::<FieldLane<S, T, V, F, A>>();
+        let slot = store.insert(f, access);
+        let e =
+            self.add_typed_edge::<S, T>((source, target), (lane, slot), EdgeKind::Forward, (field, WHOLE));
+        self.bindings += 1;
+        self.owe_sync(e);
+        BindingId::new(e, self.edges[e as usize].generation)
+    }
+
+    /// Links a field of `source`'s `A` and a field of `target`'s `B` both
+    /// ways (see [`link_two_way`](BindingGraph::link_two_way)); the first sync
+    /// copies the source field into the target field.
+    pub fn link_two_way_field<A, B, V, FA, FB>(
+        &mut self,
+        (source, source_field, source_access): (Entity, u16, FA),
+        (target, target_field, target_access): (Entity, u16, FB),
+    ) -> BindingId
+    where
+        A: Property,
+        B: Property,
+        V: PartialEq + Clone + Send + 'static,
+        FA: Fn(&mut A) -> &mut V + Clone + Send + 'static,
+        FB: Fn(&mut B) -> &mut V + Clone + Send + 'static,
+    {
+        let (lane, store) = self.lanes.lane::<FieldPairLane<A, B, V, FA, FB>>();
+        let slot = store.insert(source_access.clone(), target_access.clone());
+        let e = self.add_typed_edge::<A, B>(
+            (source, target),
+            (lane, slot),
+            EdgeKind::Forward,
+            (target_field, source_field),
+        );
+        let (lane, store) = self.lanes.lane::<FieldPairLane<B, A, V, FB, FA>>();
+        let slot = store.insert(target_access, source_access);
+        let r = self.add_typed_edge::<B, A>(
+            (target, source),
+            (lane, slot),
+            EdgeKind::Reverse,
+            (source_field, target_field),
+        );
+        self.edges[e as usize].twin = r;
+        self.edges[r as usize].twin = e;
+        self.bindings += 1;
+        self.owe_sync(e);
+        BindingId::new(e, self.edges[e as usize].generation)
     }
 
     /// Links a derivation: `target`'s property `T` is computed by `f` from the
@@ -401,7 +504,7 @@ impl BindingGraph {
         });
         let mut feeders = [NONE; MAX_INPUTS];
         for (i, &n) in inputs.iter().enumerate() {
-            feeders[i] = self.add_edge(n, t, lane, d, EdgeKind::Feeder);
+            feeders[i] = self.add_edge((n, t), (lane, d), EdgeKind::Feeder, (WHOLE, WHOLE));
         }
         let feeders = &feeders[..inputs.len()];
         let first = feeders[0];

@@ -32,6 +32,9 @@ pub(crate) struct Fire {
     pub visit: u32,
     /// The target's node.
     pub node: u32,
+    /// The target field's unit in the settle's visit table (a field
+    /// binding), or `NONE`: the whole component.
+    pub unit: u32,
     /// The source entity (unused by derivations, which read their inputs).
     pub source: Entity,
     /// The target entity.
@@ -41,8 +44,9 @@ pub(crate) struct Fire {
 /// What a lane reports back after running a batch.
 #[derive(Default, Debug)]
 pub(crate) struct LaneOutput {
-    /// The visit of every target whose value changed.
-    pub written: Vec<u32>,
+    /// `(visit, unit)` of every target whose value changed (`unit` is `NONE`
+    /// for a whole component).
+    pub written: Vec<(u32, u32)>,
     /// The node of every target without a visit whose value changed.
     pub written_leaves: Vec<u32>,
     /// Edges whose source or target component was gone: the entity was
@@ -55,7 +59,7 @@ impl LaneOutput {
     #[inline]
     pub fn report(&mut self, fire: &Fire) {
         if fire.visit != crate::records::NONE {
-            self.written.push(fire.visit);
+            self.written.push((fire.visit, fire.unit));
         } else {
             self.written_leaves.push(fire.node);
         }
@@ -326,6 +330,7 @@ impl Lanes {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::NONE;
 
     #[derive(Clone, Debug, PartialEq)]
     struct A(i32);
@@ -343,10 +348,11 @@ mod tests {
 
         let mut lane = MapLane::<A, B, _>::default();
         let slot = lane.insert(|a: &A| B(a.0 * 2));
-        let fire = |edge, source, target| Fire { edge, slot, visit: edge, node: edge, source, target };
+        let fire =
+            |edge, source, target| Fire { edge, slot, visit: edge, node: edge, unit: NONE, source, target };
         let mut out = LaneOutput::default();
         lane.run(&mut world, &[fire(0, s, t), fire(1, s, u), fire(2, dead, u), fire(3, s, s)], &mut out);
-        assert_eq!(out.written, vec![1], "t already held 6");
+        assert_eq!(out.written, vec![(1, NONE)], "t already held 6");
         assert_eq!(out.broken, vec![2, 3], "dead source, target without B");
         assert_eq!(*world.get::<&B>(u).unwrap(), B(6));
     }

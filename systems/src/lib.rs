@@ -16,9 +16,11 @@
 #![forbid(unsafe_code)]
 
 mod arena;
+mod claims;
 mod cleanup;
 mod cycles;
 mod derive;
+mod field;
 mod graph;
 mod hierarchy;
 mod invariants;
@@ -34,6 +36,7 @@ mod visit;
 
 pub use cleanup::{CleanupStats, despawn};
 pub use derive::{DeriveFn, Single, Sources, check_sources, describe_sources};
+pub use field::FieldKey;
 pub use graph::{BindingGraph, BindingsOf};
 pub use hierarchy::{attach, despawn_recursive, detach, is_ancestor};
 pub use propagate::propagate;

@@ -130,6 +130,12 @@ pub(crate) struct Edge {
     pub twin: u32,
     /// Bumped each time the slot is freed.
     pub generation: u32,
+    /// The field of the target the edge writes (a field binding), or
+    /// [`WHOLE`]: the whole component.
+    pub field: Field,
+    /// The field of the source the edge reads (the reverse of a two-way
+    /// field binding reads one), or [`WHOLE`].
+    pub from: Field,
     /// Forward, reverse or feeder.
     pub kind: EdgeKind,
     /// Whether the edge propagates (a paused binding keeps its edges).
@@ -147,7 +153,22 @@ impl Edge {
     pub fn is_live(&self) -> bool {
         self.lane != NONE
     }
+
+    /// Whether the edge reads or writes one field rather than a whole
+    /// component.
+    #[inline]
+    pub fn is_field(&self) -> bool {
+        self.field != WHOLE || self.from != WHOLE
+    }
 }
+
+/// An interned field of a component type (see `FieldKey`), or [`WHOLE`]. A
+/// property's fields are the **units** a settle decides one by one: the
+/// whole component first, then each field written by a field binding.
+pub(crate) type Field = u16;
+
+/// Not a field: the whole component.
+pub(crate) const WHOLE: Field = Field::MAX;
 
 /// The relationship record of a derived property: `target = f(inputs...)`.
 ///

@@ -3,7 +3,7 @@
 //! a two-way pair nothing else writes is settled in one step.
 
 use crate::pending::Origin;
-use crate::records::{EdgeKind, NONE};
+use crate::records::{EdgeKind, NONE, WHOLE};
 use crate::settle::{Settle, WARM_UP_MIN};
 use crate::visit::{Offer, Phase, Via};
 
@@ -34,7 +34,7 @@ impl Settle<'_> {
                     }
                     self.syncs += 1;
                     let v = self.visit(e.target);
-                    self.offer(v, Offer { stamp, dist: 1, via: Via::edge(edge) });
+                    self.offer(v, e.field, Offer { stamp, dist: 1, via: Via::edge(edge) });
                 }
                 Origin::Derive { edge, generation } => {
                     let e = self.graph.edges[edge as usize];
@@ -49,7 +49,7 @@ impl Settle<'_> {
                     let target = d.target;
                     self.syncs += 1;
                     let v = self.visit(target);
-                    self.offer(v, Offer { stamp, dist: 1, via: Via::derivation(e.slot) });
+                    self.offer(v, WHOLE, Offer { stamp, dist: 1, via: Via::derivation(e.slot) });
                 }
             }
         }
@@ -129,16 +129,26 @@ impl Settle<'_> {
         } else {
             (src, tgt, Via::edge(forward), src_own.max(sync))
         };
-        self.stats.changes_applied +=
-            (tgt_own == stamp || src_own != 0 && via.as_edge() == Some(forward)) as usize;
-        self.stats.changes_superseded += (self.s.visits.list[written as usize].own != 0) as usize;
+        // A field pair writes one field: the other end's own change (of the
+        // whole component) still stands under it.
+        let field = self.graph.edges[via.as_edge().expect("an edge") as usize].field;
+        let written_own = self.s.visits.list[written as usize].own;
+        let own_applied = (tgt_own == stamp || src_own != 0 && via.as_edge() == Some(forward)) as usize;
+        if field == WHOLE {
+            self.stats.changes_applied += own_applied;
+            self.stats.changes_superseded += (written_own != 0) as usize;
+        } else {
+            self.stats.changes_applied += own_applied + (written_own != 0) as usize;
+        }
         if owes && via.as_edge() == Some(forward) {
             self.syncs_won += 1;
             self.stats.changes_applied += (stamp == sync) as usize;
         }
-        let own = self.s.visits.list[writer as usize].own;
-        let kept = if own != 0 { Offer { stamp: own, dist: 0, via: Via::OWN } } else { Offer::NONE };
-        for (v, best) in [(writer, kept), (written, Offer { stamp, dist: 1, via })] {
+        let kept =
+            |own: u64| if own != 0 { Offer { stamp: own, dist: 0, via: Via::OWN } } else { Offer::NONE };
+        let offer = Offer { stamp, dist: 1, via };
+        let written_best = if field == WHOLE { offer } else { kept(written_own) };
+        for (v, best) in [(writer, kept(self.s.visits.list[writer as usize].own)), (written, written_best)] {
             let visit = &mut self.s.visits.list[v as usize];
             let out_head = self.graph.nodes[visit.node as usize].out_head;
             visit.phase = Phase::Settled;
@@ -148,6 +158,14 @@ impl Settle<'_> {
             visit.leaf = self.graph.edges[out_head as usize].out_next == NONE;
             self.decided += 1;
             self.s.next.push(v);
+        }
+        self.stats.bindings_fired += 1;
+        if field != WHOLE {
+            let u = self.s.visits.unit(written, field);
+            let unit = &mut self.s.visits.units[u as usize];
+            (unit.best, unit.fires) = (offer, true);
+            self.queue_unit_fire(written, u);
+            return;
         }
         self.stats.bindings_fired += 1;
         self.queue_fire(written, via);

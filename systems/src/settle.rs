@@ -10,11 +10,12 @@
 
 use hecs::{Entity, World};
 
+use crate::claims::{Claims, Step};
 use crate::cycles::Cycles;
 use crate::graph::BindingGraph;
 use crate::lane::{Fire, LaneOutput};
 use crate::pending::Origin;
-use crate::records::{EdgeKind, NONE, PropertyNode};
+use crate::records::{EdgeKind, Field, NONE, PropertyNode, WHOLE};
 use crate::visit::{Offer, Phase, Via, Visit, Visits};
 
 /// What one [`propagate`](crate::propagate) call did.
@@ -52,11 +53,14 @@ pub struct PropagateScratch {
     /// Visits that wait for more than one input, not yet checked for
     /// inputs that can no longer change (see `Settle::count_silent`).
     pub(crate) stuck: Vec<u32>,
+    /// Field fires waiting for their component's whole fire: `(visit, unit)`.
+    pub(crate) later: Vec<(u32, u32)>,
     pub(crate) batches: Vec<Vec<Fire>>,
     pub(crate) touched: Vec<u32>,
     pub(crate) out: LaneOutput,
     pub(crate) broken: Vec<u32>,
     pub(crate) cycles: Cycles,
+    pub(crate) claims: Claims,
     /// With change tracking on: every `(entity, property type)` that changed
     /// in the last call, possibly repeated, in no particular order.
     pub(crate) changed: Vec<(Entity, u32)>,
@@ -163,11 +167,11 @@ impl<'a> Settle<'a> {
         std::hint::black_box(sink);
     }
 
-    /// Records `offer` at visit `v`.
+    /// Records `offer` at visit `v`, for its whole component or one field.
     #[inline]
-    pub(crate) fn offer(&mut self, v: u32, offer: Offer) {
+    pub(crate) fn offer(&mut self, v: u32, field: Field, offer: Offer) {
         let (edges, derivations) = (&self.graph.edges, &self.graph.derivations);
-        self.s.visits.offer(v, offer, |via| match (via.as_edge(), via.as_derivation()) {
+        self.s.visits.offer(v, field, offer, |via| match (via.as_edge(), via.as_derivation()) {
             (Some(e), _) => edges[e as usize].born,
             (_, Some(d)) => derivations[d as usize].born,
             _ => 0,
@@ -181,10 +185,52 @@ impl<'a> Settle<'a> {
         if self.s.visits.list[v as usize].phase != Phase::Parked {
             return;
         }
-        if let Some(via) = self.decide(v) {
+        let whole = self.decide(v);
+        if let Some(via) = whole {
             self.queue_fire(v, via);
         }
+        if self.s.visits.list[v as usize].units != NONE {
+            self.decide_units(v, whole.is_some());
+        }
         self.s.next.push(v);
+    }
+
+    /// Decides the field units of visit `v`, just decided as a whole: a
+    /// field's best offer is computed if it is newer than the whole
+    /// component's change (which it then overrides for that field); an
+    /// older one lost to it. A unit's fire runs after the whole fire, so
+    /// when `v` has one it waits in `later`.
+    fn decide_units(&mut self, v: u32, after_whole: bool) {
+        let whole_stamp = self.s.visits.list[v as usize].best.stamp;
+        let mut u = self.s.visits.list[v as usize].units;
+        while u != NONE {
+            let (index, unit) = (u, self.s.visits.units[u as usize]);
+            u = unit.next;
+            if !unit.best.via.is_binding() || unit.best.stamp <= whole_stamp {
+                continue; // nothing offered, or the whole change is newer and decided this field too
+            }
+            self.s.visits.units[index as usize].fires = true;
+            self.stats.bindings_fired += 1;
+            self.stats.cycles_cut += unit.ties as usize;
+            let (owes, born) = self.sync_of(unit.best.via);
+            if owes {
+                self.syncs_won += 1;
+                self.stats.changes_applied += (unit.best.stamp == born) as usize;
+            }
+            if after_whole {
+                self.s.later.push((v, index));
+            } else {
+                self.queue_unit_fire(v, index);
+            }
+        }
+    }
+
+    /// Queues the fire of visit `v`'s unit `u` (a field binding).
+    pub(crate) fn queue_unit_fire(&mut self, v: u32, u: u32) {
+        let via = self.s.visits.units[u as usize].best.via;
+        self.queue_fire(v, via);
+        let lane = self.graph.edges[via.as_edge().expect("field bindings are edges") as usize].lane;
+        self.s.batches[lane as usize].last_mut().expect("just queued").unit = u;
     }
 
     /// Settles waves until nothing is left; on a stall, counts the inputs of
@@ -216,11 +262,20 @@ impl<'a> Settle<'a> {
         }
     }
 
-    /// Computes the decided wave, one typed batch per lane, then passes what
+    /// Computes the decided wave, one typed batch per lane (then the field
+    /// fires that go on top of a whole component's), then passes what
     /// changed on.
     pub(crate) fn settle_wave(&mut self) {
         std::mem::swap(&mut self.s.wave, &mut self.s.next);
         self.run_lanes();
+        if !self.s.later.is_empty() {
+            for i in 0..self.s.later.len() {
+                let (v, u) = self.s.later[i];
+                self.queue_unit_fire(v, u);
+            }
+            self.s.later.clear();
+            self.run_lanes();
+        }
         if self.s.wave.len() >= WARM_UP_MIN {
             self.warm_up_outputs();
         }
@@ -325,13 +380,32 @@ impl<'a> Settle<'a> {
             (Some(e), _) => {
                 let edge = &self.graph.edges[e as usize];
                 let source = self.graph.nodes[edge.source as usize].entity;
-                (edge.lane, Fire { edge: e, slot: edge.slot, visit: v, node: edge.target, source, target })
+                (
+                    edge.lane,
+                    Fire {
+                        edge: e,
+                        slot: edge.slot,
+                        visit: v,
+                        node: edge.target,
+                        unit: NONE,
+                        source,
+                        target,
+                    },
+                )
             }
             (_, Some(d)) => {
                 let d = &self.graph.derivations[d as usize];
                 (
                     d.lane,
-                    Fire { edge: d.first(), slot: d.slot, visit: v, node: d.target, source: target, target },
+                    Fire {
+                        edge: d.first(),
+                        slot: d.slot,
+                        visit: v,
+                        node: d.target,
+                        unit: NONE,
+                        source: target,
+                        target,
+                    },
                 )
             }
             _ => unreachable!("only bindings fire"),
@@ -363,7 +437,7 @@ impl<'a> Settle<'a> {
         if !self.s.out.broken.is_empty() {
             self.s.broken.append(&mut self.s.out.broken);
         }
-        self.stats.properties_written += self.s.out.written.len() + self.s.out.written_leaves.len();
+        self.stats.properties_written += self.s.out.written_leaves.len();
         if self.graph.track_changes {
             for &n in &self.s.out.written_leaves {
                 let node = &self.graph.nodes[n as usize];
@@ -372,12 +446,19 @@ impl<'a> Settle<'a> {
         }
         self.s.out.written_leaves.clear();
         for i in 0..self.s.out.written.len() {
-            let v = self.s.out.written[i];
+            let (v, u) = self.s.out.written[i];
+            if u == NONE {
+                self.s.visits.list[v as usize].changed = true;
+            } else {
+                self.s.visits.units[u as usize].wrote = true;
+            }
             let visit = &mut self.s.visits.list[v as usize];
-            visit.changed = true;
-            if self.graph.track_changes {
-                let node = &self.graph.nodes[visit.node as usize];
-                self.s.changed.push((node.entity, node.ty));
+            if !std::mem::replace(&mut visit.written, true) {
+                self.stats.properties_written += 1; // once per property
+                if self.graph.track_changes {
+                    let node = &self.graph.nodes[visit.node as usize];
+                    self.s.changed.push((node.entity, node.ty));
+                }
             }
         }
         self.s.out.written.clear();
@@ -388,7 +469,7 @@ impl<'a> Settle<'a> {
     /// and is decided once nothing else can change it.
     pub(crate) fn emit(&mut self, x: u32) {
         let visit = &self.s.visits.list[x as usize];
-        let (node, changed, best) = (visit.node, visit.changed, visit.best);
+        let (node, changed, best, units) = (visit.node, visit.changed, visit.best, visit.units);
         let group = self.s.cycles.group_of(x);
         let PropertyNode { entity, out_head, .. } = self.graph.nodes[node as usize];
         let mut e = out_head;
@@ -403,12 +484,18 @@ impl<'a> Settle<'a> {
             let via =
                 if edge.kind == EdgeKind::Feeder { Via::derivation(edge.slot) } else { Via::edge(this) };
             let owes = edge.kind != EdgeKind::Reverse && edge.born >= self.floor;
-            let offer = Offer::along(via, changed, best.stamp, best.dist, owes, edge.born);
+            let offer = if units == NONE {
+                Offer::along(via, changed, best.stamp, best.dist, owes, edge.born)
+            } else {
+                let carried = self.s.visits.carried(x, edge.from);
+                let (stamp, dist) = carried.unwrap_or((0, 0));
+                Offer::along(via, carried.is_some(), stamp, dist, owes, edge.born)
+            };
             let t = &mut self.graph.nodes[target as usize];
             if t.epoch != self.epoch {
                 // First news for this property.
                 debug_assert!(!self.counted, "the region walk visited everything downstream");
-                if t.inputs == 1 {
+                if t.inputs == 1 && edge.field == WHOLE {
                     let Some(offer) = offer else { continue }; // nothing to say, and nothing else will
                     // Its only input just settled: decided on the spot.
                     let (lane, fire) = match via.as_derivation() {
@@ -417,30 +504,53 @@ impl<'a> Settle<'a> {
                             let (source, target) = (t.entity, t.entity);
                             (
                                 d.lane,
-                                Fire { edge: d.first(), slot: d.slot, visit: NONE, node: 0, source, target },
+                                Fire {
+                                    edge: d.first(),
+                                    slot: d.slot,
+                                    visit: NONE,
+                                    node: 0,
+                                    unit: NONE,
+                                    source,
+                                    target,
+                                },
                             )
                         }
                         None => {
                             let (slot, target) = (edge.slot, t.entity);
                             (
                                 edge.lane,
-                                Fire { edge: this, slot, visit: NONE, node: 0, source: entity, target },
+                                Fire {
+                                    edge: this,
+                                    slot,
+                                    visit: NONE,
+                                    node: 0,
+                                    unit: NONE,
+                                    source: entity,
+                                    target,
+                                },
                             )
                         }
                     };
                     self.decide_fresh(target, offer, owes && offer.stamp == edge.born, owes, lane, fire);
                 } else {
-                    // Several inputs: this one is counted even if it brings
-                    // nothing, or the property would wait for it forever.
-                    let best = offer.unwrap_or(Offer::NONE);
-                    if let Some(d) = offer.and_then(|o| o.via.as_derivation()) {
-                        self.graph.derivations[d as usize].offered = best.stamp;
-                    }
+                    // Several inputs (or a field): this one is counted even if
+                    // it brings nothing, or the property would wait for it
+                    // forever.
                     let t = &mut self.graph.nodes[target as usize];
                     let visit =
-                        Visit { best, waiting: t.inputs - 1, leaf: t.out_head == NONE, ..Visit::new(target) };
+                        Visit { waiting: t.inputs - 1, leaf: t.out_head == NONE, ..Visit::new(target) };
                     let y = self.s.visits.add(t, visit, self.epoch);
-                    self.s.stuck.push(y);
+                    if let Some(offer) = offer {
+                        if let Some(d) = offer.via.as_derivation() {
+                            self.graph.derivations[d as usize].offered = offer.stamp;
+                        }
+                        self.offer(y, edge.field, offer);
+                    }
+                    if self.s.visits.list[y as usize].waiting == 0 {
+                        self.ready(y);
+                    } else {
+                        self.s.stuck.push(y);
+                    }
                 }
                 continue;
             }
@@ -457,7 +567,7 @@ impl<'a> Settle<'a> {
                     None => true,
                 };
                 if first {
-                    self.offer(y, offer);
+                    self.offer(y, edge.field, offer);
                 }
             }
             let visit = &mut self.s.visits.list[y as usize];
@@ -473,32 +583,42 @@ impl<'a> Settle<'a> {
         }
     }
 
-    /// Settles every ready cycle as planned by `Cycles::plan`. A member is
-    /// computed from the member that brought its change, so plans run one
+    /// Settles every ready cycle as planned by `Claims::plan`. A unit is
+    /// computed from the unit that brought its change, so plans run one
     /// computation at a time, except a plan's last computation, which only
-    /// needs members already settled: those of all ready cycles share one
-    /// wave (a two-way pair's single write, say).
+    /// needs units already settled: those of all ready cycles share one wave
+    /// (a two-way pair's single write, say).
     pub(crate) fn settle_cycles(&mut self) {
         while let Some(g) = self.s.cycles.ready.pop() {
-            let claims = self.s.cycles.plan(g, self.graph, &self.s.visits, self.floor, self.epoch);
+            let claims =
+                self.s.claims.plan(&self.s.cycles, g, self.graph, &self.s.visits, (self.floor, self.epoch));
             self.stats.changes_applied += claims.applied;
             self.stats.changes_superseded += claims.superseded;
             self.stats.cycles_cut += claims.cut;
             self.syncs_won += claims.syncs_won;
-            let steps = self.s.cycles.plan.len();
+            let steps = self.s.claims.plan.len();
             for i in 0..steps {
-                let (v, offer, parent) = self.s.cycles.plan[i];
-                self.decided += 1;
+                let Step { visit: v, field, offer, parent, covered } = self.s.claims.plan[i];
+                self.settle_member(v);
                 // Computed if the change entered here, or its carrier changed.
-                let compute =
-                    offer.via.is_binding() && (parent == NONE || self.s.visits.list[parent as usize].changed);
-                let visit = &mut self.s.visits.list[v as usize];
-                visit.phase = Phase::Settled;
-                visit.best = offer;
-                visit.changed = visit.own != 0;
+                let compute = offer.via.is_binding()
+                    && !covered
+                    && parent.is_none_or(|(pv, pf)| self.s.visits.carried(pv, pf).is_some());
+                if field == WHOLE {
+                    self.s.visits.list[v as usize].best = offer;
+                } else {
+                    let u = self.s.visits.unit(v, field);
+                    let unit = &mut self.s.visits.units[u as usize];
+                    (unit.best, unit.fires) = (offer, compute);
+                }
                 if compute {
                     self.stats.bindings_fired += 1;
-                    self.queue_fire(v, offer.via);
+                    if field == WHOLE {
+                        self.queue_fire(v, offer.via);
+                    } else {
+                        let u = self.s.visits.unit(v, field);
+                        self.queue_unit_fire(v, u);
+                    }
                     if i + 1 < steps {
                         self.run_lanes();
                     }
@@ -506,13 +626,20 @@ impl<'a> Settle<'a> {
             }
             for i in self.s.cycles.members(g) {
                 let v = self.s.cycles.member(i);
-                let visit = &mut self.s.visits.list[v as usize];
-                if visit.phase != Phase::Settled {
-                    visit.phase = Phase::Settled; // no change reached it: it keeps its value
-                    self.decided += 1;
-                }
+                self.settle_member(v); // no change reached it: it keeps its value
                 self.s.next.push(v);
             }
+        }
+    }
+
+    /// Marks cycle member `v` settled, once.
+    fn settle_member(&mut self, v: u32) {
+        let visit = &mut self.s.visits.list[v as usize];
+        if visit.phase != Phase::Settled {
+            visit.phase = Phase::Settled;
+            visit.changed = visit.own != 0;
+            visit.best = Offer::NONE;
+            self.decided += 1;
         }
     }
 }

@@ -7,7 +7,7 @@
 //! through its `epoch` / `visit` fields, so nothing is cleared between ticks
 //! and nothing is allocated per edge.
 
-use crate::records::{NONE, PropertyNode};
+use crate::records::{Field, NONE, PropertyNode, WHOLE};
 
 /// What can give a property its value in a settle: its own change, a plain
 /// edge or a derivation.
@@ -113,7 +113,23 @@ pub(crate) enum Phase {
     Settled,
 }
 
-/// One property's state in one settle (40 bytes).
+/// One field of a property written by field bindings, as a settle decides
+/// it (see [`Field`]): the best offer into that field, and whether the
+/// deciding binding wrote it. A visit's units are chained through `next`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Unit {
+    pub field: Field,
+    /// The field's own offer won (it is newer than the whole component's
+    /// change) and is computed.
+    pub fires: bool,
+    /// The computation changed the field.
+    pub wrote: bool,
+    pub ties: u32,
+    pub best: Offer,
+    pub next: u32,
+}
+
+/// One property's state in one settle (48 bytes).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Visit {
     /// The property node.
@@ -126,6 +142,8 @@ pub(crate) struct Visit {
     pub changed: bool,
     /// No binding leaves the property: there is nothing to pass on.
     pub leaf: bool,
+    /// A binding wrote it (its whole component or a field) this settle.
+    pub written: bool,
     /// Inputs that have not passed their change on yet: at first every
     /// enabled binding into it (`PropertyNode::inputs`); after the region
     /// walk, those in the counted region. It is decided when this reaches 0.
@@ -138,6 +156,9 @@ pub(crate) struct Visit {
     /// Until settled: the best offer a binding made so far. Once settled:
     /// the winner, whose stamp and distance a change carries on.
     pub best: Offer,
+    /// The first of its field units (in [`Visits::units`]), or [`NONE`]:
+    /// only a property written by field bindings has any.
+    pub units: u32,
 }
 
 impl Visit {
@@ -150,10 +171,12 @@ impl Visit {
             in_region: false,
             changed: false,
             leaf: false,
+            written: false,
             waiting: 0,
             ties: 0,
             own: 0,
             best: Offer::NONE,
+            units: NONE,
         }
     }
 
@@ -166,10 +189,12 @@ impl Visit {
             in_region: false,
             changed: false,
             leaf,
+            written: false,
             waiting: 0,
             ties: 0,
             own: 0,
             best,
+            units: NONE,
         }
     }
 
@@ -184,12 +209,56 @@ impl Visit {
 #[derive(Debug, Default)]
 pub(crate) struct Visits {
     pub list: Vec<Visit>,
+    /// The field units of the visits that have any.
+    pub units: Vec<Unit>,
 }
 
 impl Visits {
     /// Starts a settle with `epoch`.
     pub fn clear(&mut self) {
         self.list.clear();
+        self.units.clear();
+    }
+
+    /// Visit `v`'s unit for `field`, created on first use.
+    pub fn unit(&mut self, v: u32, field: Field) -> u32 {
+        let mut u = self.list[v as usize].units;
+        while u != NONE {
+            if self.units[u as usize].field == field {
+                return u;
+            }
+            u = self.units[u as usize].next;
+        }
+        let head = self.list[v as usize].units;
+        self.units.push(Unit { field, fires: false, wrote: false, ties: 0, best: Offer::NONE, next: head });
+        self.list[v as usize].units = (self.units.len() - 1) as u32;
+        self.list[v as usize].units
+    }
+
+    /// What visit `v`, settled, passes on along a binding reading `from`
+    /// (one field, or [`WHOLE`]): the newest change among the units that
+    /// changed what that binding reads, as `(stamp, dist)`; `None` if
+    /// nothing it reads changed.
+    #[inline]
+    pub fn carried(&self, v: u32, from: Field) -> Option<(u64, u32)> {
+        let visit = &self.list[v as usize];
+        let whole = visit.changed.then_some((visit.best.stamp, visit.best.dist));
+        if visit.units == NONE {
+            return whole;
+        }
+        let mut newest = whole;
+        let mut u = visit.units;
+        while u != NONE {
+            let unit = &self.units[u as usize];
+            if unit.wrote
+                && (from == WHOLE || from == unit.field)
+                && newest.is_none_or(|(s, _)| unit.best.stamp > s)
+            {
+                newest = Some((unit.best.stamp, unit.best.dist));
+            }
+            u = unit.next;
+        }
+        newest
     }
 
     /// The visit of `node` in the settle with `epoch`, created on first use.
@@ -221,21 +290,28 @@ impl Visits {
         (n.epoch == epoch).then_some(n.visit)
     }
 
-    /// Records `offer` at visit `v`. The newest change wins; of one change,
-    /// the nearest binding; of equally near ones, the newest binding (`born`
-    /// gives a binding's creation stamp). A second binding bringing the
-    /// winning change counts as a tie.
+    /// Records `offer` at visit `v`, into its whole component or (for a
+    /// field binding) into unit `field`. The newest change wins; of one
+    /// change, the nearest binding; of equally near ones, the newest binding
+    /// (`born` gives a binding's creation stamp). A second binding bringing
+    /// the winning change counts as a tie.
     #[inline]
-    pub fn offer(&mut self, v: u32, offer: Offer, born: impl Fn(Via) -> u64) {
-        let visit = &mut self.list[v as usize];
-        let best = visit.best;
+    pub fn offer(&mut self, v: u32, field: Field, offer: Offer, born: impl Fn(Via) -> u64) {
+        let (best, ties) = if field == WHOLE {
+            let visit = &mut self.list[v as usize];
+            (&mut visit.best, &mut visit.ties)
+        } else {
+            let u = self.unit(v, field);
+            let unit = &mut self.units[u as usize];
+            (&mut unit.best, &mut unit.ties)
+        };
         if best.via == Via::NONE || offer.stamp > best.stamp {
-            visit.best = offer;
-            visit.ties = 0;
+            *best = offer;
+            *ties = 0;
         } else if offer.stamp == best.stamp && offer.via != best.via {
-            visit.ties += 1;
+            *ties += 1;
             if offer.dist < best.dist || (offer.dist == best.dist && born(offer.via) > born(best.via)) {
-                visit.best = offer;
+                *best = offer;
             }
         }
     }
@@ -271,16 +347,25 @@ mod tests {
         let v = visits.of(&mut nodes, 0, 1);
         assert_eq!(visits.of(&mut nodes, 0, 1), v, "one visit per node per settle");
         let born = |via: Via| via.as_edge().map_or(0, u64::from);
-        visits.offer(v, offer(5, 3, 1), born);
-        visits.offer(v, offer(4, 1, 2), born);
+        let offer_whole = |visits: &mut Visits, o| visits.offer(v, WHOLE, o, born);
+        offer_whole(&mut visits, offer(5, 3, 1));
+        offer_whole(&mut visits, offer(4, 1, 2));
         assert_eq!(visits.list[v as usize].best, offer(5, 3, 1), "older loses, uncounted");
-        visits.offer(v, offer(5, 2, 3), born);
-        visits.offer(v, offer(5, 2, 4), born);
-        visits.offer(v, offer(5, 2, 0), born);
+        offer_whole(&mut visits, offer(5, 2, 3));
+        offer_whole(&mut visits, offer(5, 2, 4));
+        offer_whole(&mut visits, offer(5, 2, 0));
         assert_eq!(visits.list[v as usize].best, offer(5, 2, 4), "nearest, then newest binding");
         assert_eq!(visits.list[v as usize].ties, 3);
-        visits.offer(v, offer(6, 9, 0), born);
+        offer_whole(&mut visits, offer(6, 9, 0));
         assert_eq!((visits.list[v as usize].best, visits.list[v as usize].ties), (offer(6, 9, 0), 0));
+        visits.offer(v, 3, offer(7, 1, 5), born);
+        assert_eq!(visits.list[v as usize].best, offer(6, 9, 0), "a field offer leaves the whole alone");
+        assert_eq!(visits.carried(v, WHOLE), None, "nothing changed yet");
+        let u = visits.unit(v, 3);
+        visits.units[u as usize].wrote = true;
+        visits.list[v as usize].changed = true;
+        assert_eq!(visits.carried(v, 3), Some((7, 1)), "the field's change is newer");
+        assert_eq!(visits.carried(v, 4), Some((6, 9)), "another field: the whole's change");
         visits.list[v as usize].own = 7;
         assert_eq!(visits.list[v as usize].winner().via, Via::OWN);
         assert_eq!(Visits::get(&nodes, 0, 2), None, "a new settle sees no visit");
