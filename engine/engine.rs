@@ -1,16 +1,18 @@
 //! [`Engine`]: the world, the binding graph and the tick.
 
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use bindery_components::Property;
 use bindery_systems::{BindingGraph, PropagateScratch};
 use crossbeam_channel::{Receiver, Sender};
 use hecs::{DynamicBundle, Entity, World};
 
-use crate::handle::{Command, Handle};
+use crate::handle::{Command, Handle, Shared};
 use crate::observe::Observers;
 use crate::poll::Polls;
-use crate::{Error, Rejection};
+use crate::{Error, Fault, FaultPolicy, Rejection};
 
 /// Marks an entity reserved for [`Handle::spawn`] but not spawned yet.
 pub(crate) struct Pooled;
@@ -21,6 +23,12 @@ pub(crate) struct Commands {
     pub(crate) rx: Receiver<Command>,
     pub(crate) pool_tx: Sender<Entity>,
     pub(crate) pool_rx: Receiver<Entity>,
+    /// What handles know of the engine's state.
+    pub(crate) shared: Arc<Shared>,
+    /// Dropped when the engine is poisoned, which wakes handles waiting in
+    /// `spawn` (they hold the receiver).
+    pub(crate) alive_tx: Option<Sender<()>>,
+    pub(crate) alive_rx: Receiver<()>,
     /// Entities marked [`Pooled`]: in the pool, or handed out to a handle
     /// whose spawn command has not been applied yet.
     pub(crate) pooled: usize,
@@ -35,7 +43,19 @@ impl Commands {
             None => crossbeam_channel::unbounded(),
         };
         let (pool_tx, pool_rx) = crossbeam_channel::unbounded();
-        Self { tx, rx, pool_tx, pool_rx, pooled: 0, pool_target: 0 }
+        let (alive_tx, alive_rx) = crossbeam_channel::bounded(0);
+        let shared = Arc::new(Shared::default());
+        Self {
+            tx,
+            rx,
+            pool_tx,
+            pool_rx,
+            shared,
+            alive_tx: Some(alive_tx),
+            alive_rx,
+            pooled: 0,
+            pool_target: 0,
+        }
     }
 }
 
@@ -97,6 +117,12 @@ pub struct Engine {
     pub(crate) max_rounds: usize,
     /// The last tick's rejected commands.
     pub(crate) rejections: Vec<Rejection>,
+    /// How panics in user code are handled, and the last tick's.
+    pub(crate) fault_policy: FaultPolicy,
+    pub(crate) faults: Vec<Fault>,
+    /// Whether `world_mut` was borrowed since the last tick: the next one
+    /// looks for entities despawned through it.
+    pub(crate) world_touched: bool,
 }
 
 impl Default for Engine {
@@ -162,6 +188,9 @@ impl Engine {
             poisoned: None,
             max_rounds: Self::DEFAULT_ROUNDS,
             rejections: Vec::new(),
+            fault_policy: FaultPolicy::default(),
+            faults: Vec::new(),
+            world_touched: false,
         }
     }
 
@@ -172,7 +201,8 @@ impl Engine {
             self.commands.pool_target = 64;
             self.refill_pool();
         }
-        Handle::new(self.commands.tx.clone(), self.commands.pool_rx.clone())
+        let c = &self.commands;
+        Handle::new(c.tx.clone(), c.pool_rx.clone(), c.shared.clone(), c.alive_rx.clone())
     }
 
     /// Tops the pool of entity ids for [`Handle::spawn`] up, growing it when
@@ -231,12 +261,26 @@ impl Engine {
         }
     }
 
-    /// Whether a transform, callback or command panicked during a tick. A
-    /// poisoned engine refuses every call that returns a `Result` with
-    /// [`Error::Poisoned`] and its ticks do nothing; it can still be read
-    /// through [`world`](Engine::world) and dropped safely (nothing leaks).
+    /// Whether the engine is poisoned: under [`FaultPolicy::Poison`], a
+    /// transform, callback or command panicked during a tick.
+    ///
+    /// A poisoned engine changes nothing any more: every call that returns a
+    /// `Result` returns [`Error::Poisoned`] (from a [`Handle`] too, and
+    /// `Handle::spawn` no longer waits for ids), [`spawn`](Engine::spawn)
+    /// spawns nothing and returns [`Entity::DANGLING`], and ticks do nothing.
+    /// It can still be read through [`world`](Engine::world) and dropped
+    /// safely (nothing leaks).
     pub fn is_poisoned(&self) -> bool {
         self.poisoned.is_some()
+    }
+
+    /// Poisons the engine with `reason`: handles learn it, queued commands
+    /// are dropped (their receipts see [`Error::EngineGone`]).
+    pub(crate) fn poison(&mut self, reason: String) -> usize {
+        self.poisoned = Some(reason);
+        self.commands.shared.poisoned.store(true, Ordering::SeqCst);
+        self.commands.alive_tx = None;
+        self.commands.rx.try_iter().count()
     }
 
     /// What the panic that poisoned the engine said.
@@ -262,7 +306,8 @@ impl Engine {
     }
 
     /// Spawns an entity with the components of `bundle` (any hecs bundle,
-    /// usually a tuple) and returns it.
+    /// usually a tuple) and returns it. On a poisoned engine it spawns nothing
+    /// and returns [`Entity::DANGLING`] (see [`is_poisoned`](Engine::is_poisoned)).
     ///
     /// # Example
     /// ```
@@ -272,6 +317,9 @@ impl Engine {
     /// assert!(engine.is_alive(player));
     /// ```
     pub fn spawn(&mut self, bundle: impl DynamicBundle) -> Entity {
+        if self.poisoned.is_some() {
+            return Entity::DANGLING; // a poisoned engine changes nothing
+        }
         self.world.spawn(bundle)
     }
 
@@ -532,6 +580,9 @@ impl Engine {
     /// ```
     pub fn read<T: hecs::Component, R>(&self, entity: Entity, f: impl FnOnce(&T) -> R) -> Result<R, Error> {
         self.live()?;
+        if self.is_pooled(entity) {
+            return Err(Error::NoSuchEntity(entity)); // reserved by a handle, not spawned yet
+        }
         let component = self.world.get::<&T>(entity).map_err(|e| Error::from_component::<T>(entity, e))?;
         Ok(f(&component))
     }
@@ -577,5 +628,15 @@ impl Engine {
             }
         }
         Ok(())
+    }
+}
+
+impl Drop for Engine {
+    /// Releases every queued command, so the work they captured is freed
+    /// and their receipts see [`Error::EngineGone`], whatever the queue (a
+    /// bounded channel would otherwise keep its buffer as long as any handle
+    /// lives).
+    fn drop(&mut self) {
+        while self.commands.rx.try_recv().is_ok() {}
     }
 }

@@ -62,6 +62,10 @@ pub enum Error {
     /// A transform, callback or command panicked during an earlier tick; the
     /// engine refuses further calls (see `Engine::is_poisoned`).
     Poisoned,
+    /// A queued command panicked when applied (see
+    /// [`FaultPolicy`](crate::FaultPolicy)); the panic's message. The
+    /// command's receipt sees it.
+    Panicked(String),
     /// A bounded command queue is full (from a [`Handle`](crate::Handle)'s
     /// `try_*` calls).
     Full,
@@ -111,6 +115,7 @@ impl fmt::Display for Error {
                 write!(f, "{id} does not exist (removed, or its entity was despawned)")
             }
             Error::Full => f.write_str("the command queue is full"),
+            Error::Panicked(message) => write!(f, "the command panicked: {message}"),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! [`Handle`]: driving the engine from other threads.
 
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use bindery_components::{BindingId, Property};
 use bindery_systems::{DeriveFn, Sources};
@@ -11,6 +13,9 @@ use crate::{Engine, Error};
 
 /// What a command does to the engine.
 type Apply = Box<dyn FnOnce(&mut Engine) -> Result<(), Error> + Send>;
+/// Tells a command's receipt the error it ended with, when it could not
+/// (it panicked).
+type Notify = Box<dyn FnOnce(Error) + Send>;
 
 /// A queued command: runs on the engine in the next tick, named by the
 /// `Handle` call that queued it.
@@ -18,12 +23,21 @@ pub(crate) struct Command {
     /// The `Handle` method, reported in a [`Rejection`](crate::Rejection).
     pub(crate) call: &'static str,
     pub(crate) run: Apply,
+    /// For a command with a receipt: tells it of a panic.
+    pub(crate) notify: Option<Notify>,
 }
 
 impl Command {
     fn new(call: &'static str, run: impl FnOnce(&mut Engine) -> Result<(), Error> + Send + 'static) -> Self {
-        Self { call, run: Box::new(run) }
+        Self { call, run: Box::new(run), notify: None }
     }
+}
+
+/// What the engine shares with its handles.
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    /// Set once the engine is poisoned (see `Engine::is_poisoned`).
+    pub(crate) poisoned: AtomicBool,
 }
 
 /// A cloneable, `Send + Sync` handle through which other threads drive an
@@ -73,6 +87,9 @@ impl Command {
 pub struct Handle {
     commands: Sender<Command>,
     pool: Receiver<Entity>,
+    shared: Arc<Shared>,
+    /// Disconnected when the engine is poisoned (wakes `spawn`).
+    alive: Receiver<()>,
 }
 
 impl fmt::Debug for Handle {
@@ -115,8 +132,18 @@ impl<T> Receipt<T> {
 }
 
 impl Handle {
-    pub(crate) fn new(commands: Sender<Command>, pool: Receiver<Entity>) -> Self {
-        Self { commands, pool }
+    pub(crate) fn new(
+        commands: Sender<Command>,
+        pool: Receiver<Entity>,
+        shared: Arc<Shared>,
+        alive: Receiver<()>,
+    ) -> Self {
+        Self { commands, pool, shared, alive }
+    }
+
+    /// `Err(Error::Poisoned)` once the engine is poisoned.
+    fn live(&self) -> Result<(), Error> {
+        if self.shared.poisoned.load(Ordering::SeqCst) { Err(Error::Poisoned) } else { Ok(()) }
     }
 
     fn send(
@@ -124,7 +151,12 @@ impl Handle {
         call: &'static str,
         run: impl FnOnce(&mut Engine) -> Result<(), Error> + Send + 'static,
     ) -> Result<(), Error> {
-        self.commands.send(Command::new(call, run)).map_err(|_| Error::EngineGone)
+        self.send_command(Command::new(call, run))
+    }
+
+    fn send_command(&self, command: Command) -> Result<(), Error> {
+        self.live()?;
+        self.commands.send(command).map_err(|_| Error::EngineGone)
     }
 
     fn try_send(
@@ -132,10 +164,21 @@ impl Handle {
         call: &'static str,
         run: impl FnOnce(&mut Engine) -> Result<(), Error> + Send + 'static,
     ) -> Result<(), Error> {
+        self.live()?;
         self.commands.try_send(Command::new(call, run)).map_err(|e| match e {
             TrySendError::Full(_) => Error::Full,
             TrySendError::Disconnected(_) => Error::EngineGone,
         })
+    }
+
+    /// An id from the pool, waiting for a tick to refill it if it is empty;
+    /// not if the engine is poisoned or gone.
+    fn reserve(&self) -> Result<Entity, Error> {
+        self.live()?;
+        crossbeam_channel::select! {
+            recv(self.pool) -> entity => entity.map_err(|_| Error::EngineGone),
+            recv(self.alive) -> _ => Err(self.live().err().unwrap_or(Error::EngineGone)),
+        }
     }
 
     /// Queues `f` as call `call` with a [`Receipt`] for its result.
@@ -145,12 +188,17 @@ impl Handle {
         F: FnOnce(&mut Engine) -> Result<T, Error> + Send + 'static,
     {
         let (tx, rx) = crossbeam_channel::bounded(1);
-        self.send(call, move |engine: &mut Engine| {
+        let on_panic = tx.clone();
+        let mut command = Command::new(call, move |engine: &mut Engine| {
             let outcome = f(engine);
             let status = outcome.as_ref().map(|_| ()).map_err(Clone::clone);
             let _ = tx.send(outcome); // the receipt may have been dropped
             status
-        })?;
+        });
+        command.notify = Some(Box::new(move |error| {
+            let _ = on_panic.send(Err(error));
+        }));
+        self.send_command(command)?;
         Ok(Receipt { outcome: rx })
     }
 
@@ -323,7 +371,7 @@ impl Handle {
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn spawn<B: DynamicBundle + Send + 'static>(&self, bundle: B) -> Result<Entity, Error> {
-        let entity = self.pool.recv().map_err(|_| Error::EngineGone)?;
+        let entity = self.reserve()?;
         self.send("spawn", move |engine: &mut Engine| engine.adopt(entity, bundle))?;
         Ok(entity)
     }
@@ -343,7 +391,7 @@ impl Handle {
         parent: Entity,
         bundle: B,
     ) -> Result<Entity, Error> {
-        let entity = self.pool.recv().map_err(|_| Error::EngineGone)?;
+        let entity = self.reserve()?;
         self.send("spawn_child", move |engine: &mut Engine| engine.adopt_child(entity, parent, bundle))?;
         Ok(entity)
     }

@@ -11,6 +11,7 @@
 mod bind;
 mod engine;
 mod error;
+mod faults;
 mod handle;
 mod hierarchy;
 mod inspect;
@@ -25,6 +26,7 @@ pub use bindery_systems::{BindingsOf, DeriveFn, Single, Sources};
 pub use crossbeam_channel::{self, Receiver};
 pub use engine::Engine;
 pub use error::Error;
+pub use faults::{Fault, FaultPolicy, FaultSource};
 pub use handle::{Handle, Receipt};
 pub use hecs::{self, Entity};
 pub use inspect::{GraphEdge, GraphSnapshot};

@@ -1,14 +1,16 @@
 //! Change callbacks and subscriptions: [`Engine::on_change`],
 //! [`Engine::subscribe`], [`Engine::subscribe_all`].
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use bindery_components::Property;
 use crossbeam_channel::Receiver;
 use hecs::{Entity, World};
 
-use crate::{Engine, Error};
+use crate::{Engine, Error, FaultPolicy, FaultSource};
 
 /// Identifies a change callback or subscription, for
 /// [`Engine::remove_observer`].
@@ -83,9 +85,23 @@ impl Observers {
         self.index.len()
     }
 
+    /// Every entity with an observer of its own, each once.
+    pub(crate) fn entities(&self) -> impl Iterator<Item = Entity> + '_ {
+        self.by_entity.keys().copied()
+    }
+
     /// Runs the observers of every changed `(entity, type)`, each once, in
     /// order of entity then type; returns how many calls were made.
-    pub(crate) fn notify(&mut self, world: &World, changed: &mut Vec<(Entity, u32)>) -> usize {
+    ///
+    /// A callback that panics is caught: with `stop` the panic is resumed at
+    /// once, otherwise it is pushed to `panics` and the observer removed.
+    pub(crate) fn notify(
+        &mut self,
+        world: &World,
+        changed: &mut Vec<(Entity, u32)>,
+        stop: bool,
+        panics: &mut Vec<(ObserverId, Box<dyn Any + Send>)>,
+    ) -> usize {
         if changed.is_empty() {
             return 0;
         }
@@ -95,24 +111,30 @@ impl Observers {
         changed.dedup();
         let mut calls = 0;
         let mut dropped = Vec::new();
+        let mut call = |id: ObserverId, f: &mut ObserverFn, entity: Entity| {
+            calls += 1;
+            match catch_unwind(AssertUnwindSafe(|| f(world, entity))) {
+                Ok(true) => {}
+                Ok(false) => dropped.push(id),
+                Err(payload) if stop => resume_unwind(payload),
+                Err(payload) => {
+                    panics.push((id, payload));
+                    dropped.push(id);
+                }
+            }
+        };
         for &(entity, ty) in changed.iter() {
             if !world.contains(entity) {
                 continue;
             }
             if let Some(list) = self.by_entity.get_mut(&entity) {
                 for (_, id, f) in list.iter_mut().filter(|(t, _, _)| *t == ty) {
-                    calls += 1;
-                    if !f(world, entity) {
-                        dropped.push(*id);
-                    }
+                    call(*id, f, entity);
                 }
             }
             if let Some(list) = self.by_type.get_mut(&ty) {
                 for (id, f) in list.iter_mut() {
-                    calls += 1;
-                    if !f(world, entity) {
-                        dropped.push(*id);
-                    }
+                    call(*id, f, entity);
                 }
             }
         }
@@ -270,8 +292,13 @@ impl Engine {
     /// Runs the observers after a tick and empties the list of changed
     /// properties; returns how many observers were called.
     pub(crate) fn notify_observers(&mut self) -> usize {
-        let calls = self.observers.notify(&self.world, self.scratch.changed());
+        let stop = self.fault_policy == FaultPolicy::Poison;
+        let mut panics = Vec::new();
+        let calls = self.observers.notify(&self.world, self.scratch.changed(), stop, &mut panics);
         self.scratch.changed().clear();
+        for (id, payload) in panics {
+            self.caught(FaultSource::Observer(id), payload);
+        }
         self.update_change_tracking();
         calls
     }

@@ -101,6 +101,11 @@ impl Polls {
         self.by_id.len()
     }
 
+    /// Every polled entity, each once.
+    pub(crate) fn entities(&self) -> impl Iterator<Item = Entity> + '_ {
+        self.by_entity.keys().copied()
+    }
+
     fn remove(&mut self, id: PollId) -> bool {
         let Some(poller) = self.by_id.remove(&id) else {
             return false;
@@ -227,10 +232,54 @@ impl Engine {
     ///
     /// Writes made here do not propagate by themselves: follow them with
     /// [`mark_changed`](Engine::mark_changed), or [`poll`](Engine::poll) the
-    /// properties they touch. Despawning here skips binding cleanup until the
-    /// next tick notices (with a `warn!`): prefer [`Engine::despawn`].
+    /// properties they touch. To write component values, [`world`](Engine::world)
+    /// is enough (`engine.world().get::<&mut T>(e)` and `query::<&mut T>()`
+    /// borrow mutably through hecs' runtime checks) and costs nothing more.
+    ///
+    /// Entities despawned or components removed here are noticed at the next
+    /// tick: it checks every entity that a binding, observer or poll refers
+    /// to, and removes those despawned (counted in
+    /// `TickStats::bindings_repaired`, with a `warn!`), so nothing they
+    /// captured outlives them. That check costs O(bound, observed and polled
+    /// entities), once per tick that follows a `world_mut` borrow; prefer
+    /// [`Engine::despawn`], which costs O(what goes).
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Score(u32);
+    /// let mut engine = bindery::Engine::new();
+    /// let (a, b) = (engine.spawn((Score(1),)), engine.spawn((Score(0),)));
+    /// engine.bind::<Score>(a, b)?;
+    /// engine.world_mut().despawn(b).unwrap();
+    /// assert_eq!(engine.tick().bindings_repaired, 1);
+    /// assert_eq!(engine.binding_count(), 0);
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
     pub fn world_mut(&mut self) -> &mut World {
+        self.world_touched = true;
         &mut self.world
+    }
+
+    /// After a `world_mut` borrow: removes every binding, observer and poll
+    /// of entities that are gone. Returns how many bindings were removed.
+    pub(crate) fn sweep_despawned(&mut self) -> usize {
+        if !std::mem::take(&mut self.world_touched) {
+            return 0;
+        }
+        let mut entities = self.graph.bound_entities();
+        entities.extend(self.observers.entities());
+        entities.extend(self.polls.entities());
+        let mut removed = 0;
+        for entity in entities {
+            if !self.world.contains(entity) {
+                tracing::warn!(?entity, "entity was despawned through world_mut; removing what refers to it");
+                removed += self.graph.unlink_entity(entity);
+                self.observers.forget(entity);
+                self.polls.forget(entity);
+            }
+        }
+        self.update_change_tracking();
+        removed
     }
 
     /// Compares every polled property with the value last seen and records

@@ -58,9 +58,13 @@ pub struct TickStats {
     pub observers_notified: usize,
     /// Polled properties found changed (see `Engine::poll`).
     pub polls_changed: usize,
-    /// Whether a transform, callback or command panicked during this tick
-    /// (or an earlier one): the engine is poisoned and the tick did nothing
-    /// more. See `Engine::is_poisoned`.
+    /// Panics caught in user code during the tick (transforms, derive
+    /// functions, callbacks, commands); see `Engine::faults` and
+    /// `FaultPolicy`.
+    pub faults: usize,
+    /// Whether the engine is poisoned (under `FaultPolicy::Poison`, a panic
+    /// during this tick or an earlier one): the tick did nothing more. See
+    /// `Engine::is_poisoned`.
     pub poisoned: bool,
     /// Wall-clock time the tick took.
     pub duration: Duration,

@@ -5,7 +5,7 @@ use std::time::Instant;
 use bindery_systems::propagate;
 use tracing::{debug, debug_span, error, warn};
 
-use crate::{Engine, Rejection, TickStats};
+use crate::{Engine, Error, Fault, FaultPolicy, FaultSource, Rejection, TickStats};
 
 impl Engine {
     /// Runs one tick: every change made since the last tick propagates along
@@ -44,8 +44,10 @@ impl Engine {
         let start = Instant::now();
         self.ticks += 1;
         let _span = debug_span!("tick", n = self.ticks).entered();
+        self.rejections.clear();
+        self.faults.clear();
         if self.poisoned.is_some() {
-            let rejected = self.drop_queued_commands();
+            let rejected = self.poison(self.poisoned.clone().unwrap_or_default());
             return TickStats {
                 tick: self.ticks,
                 commands_rejected: rejected,
@@ -54,22 +56,31 @@ impl Engine {
                 ..TickStats::default()
             };
         }
+        self.scratch.set_stop_on_fault(self.fault_policy == FaultPolicy::Poison);
+        // Faults are caught where they happen (see `FaultPolicy`); what
+        // reaches this guard (a `Poison` fault resumed, or a panic no binding,
+        // observer or command owns, such as a component's `PartialEq` in a
+        // poll) poisons the engine.
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run_tick()));
         let mut stats = match run {
             Ok(stats) => stats,
             Err(payload) => {
-                let reason = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "a panic with no message".to_string());
-                error!(%reason, "a transform, callback or command panicked during the tick: the engine is poisoned");
-                self.poisoned = Some(reason);
-                let rejected = self.drop_queued_commands();
+                let reason = crate::faults::panic_message(&*payload);
+                error!(%reason, "a panic during the tick: the engine is poisoned");
+                for fault in std::mem::take(self.scratch.faults()) {
+                    let source = if fault.derivation {
+                        FaultSource::Derivation(fault.binding)
+                    } else {
+                        FaultSource::Binding(fault.binding)
+                    };
+                    self.faults.push(Fault { source, message: fault.message });
+                }
+                let rejected = self.poison(reason);
                 TickStats { commands_rejected: rejected, poisoned: true, ..TickStats::default() }
             }
         };
         stats.tick = self.ticks;
+        stats.faults = self.faults.len();
         stats.duration = start.elapsed();
         if stats.changes_applied + stats.changes_superseded + stats.bindings_repaired + stats.commands_applied
             > 0
@@ -83,9 +94,18 @@ impl Engine {
                 repaired = stats.bindings_repaired,
                 commands = stats.commands_applied,
                 rejected = stats.commands_rejected,
+                faults = stats.faults,
+                rounds = stats.rounds,
                 duration = ?stats.duration,
                 "tick settled"
             );
+        }
+        if self.fault_policy == FaultPolicy::Panic {
+            if let Some(fault) = self.faults.first() {
+                // The tick completed and the engine is consistent: now the
+                // panic goes on.
+                std::panic::resume_unwind(Box::new(fault.message.clone()));
+            }
         }
         stats
     }
@@ -95,8 +115,7 @@ impl Engine {
     /// during the round (from callbacks or other threads), up to
     /// [`max_rounds`](Engine::max_rounds).
     fn run_tick(&mut self) -> TickStats {
-        self.rejections.clear();
-        let mut stats = TickStats::default();
+        let mut stats = TickStats { bindings_repaired: self.sweep_despawned(), ..TickStats::default() };
         while stats.rounds < self.max_rounds {
             stats.rounds += 1;
             let (applied, rejected) = self.apply_commands();
@@ -112,6 +131,14 @@ impl Engine {
             stats.properties_written += p.properties_written;
             stats.cycles_cut += p.cycles_cut;
             stats.bindings_repaired += p.bindings_repaired;
+            for fault in std::mem::take(self.scratch.faults()) {
+                let source = if fault.derivation {
+                    FaultSource::Derivation(fault.binding)
+                } else {
+                    FaultSource::Binding(fault.binding)
+                };
+                self.faults.push(Fault { source, message: fault.message });
+            }
             self.refresh_polls();
             stats.observers_notified += self.notify_observers();
             if self.commands.rx.is_empty() {
@@ -174,12 +201,6 @@ impl Engine {
         &self.rejections
     }
 
-    /// Drops every queued command unapplied (their receipts see
-    /// [`Error::EngineGone`](crate::Error::EngineGone)); returns how many.
-    fn drop_queued_commands(&mut self) -> usize {
-        self.commands.rx.try_iter().count()
-    }
-
     /// Applies the commands queued by handles before this round began (those
     /// sent while applying wait for the next round), then refills the entity
     /// pool. Returns `(applied, rejected)`.
@@ -193,11 +214,22 @@ impl Engine {
         while applied < queued {
             let Ok(command) = self.commands.rx.try_recv() else { break };
             applied += 1;
-            if let Err(error) = (command.run)(self) {
-                rejected += 1;
-                warn!(call = command.call, %error, "command rejected");
-                self.rejections.push(Rejection { call: command.call, error });
-            }
+            let run = command.run;
+            let error = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(self))) {
+                Ok(Ok(())) => continue,
+                Ok(Err(error)) => error,
+                Err(payload) => {
+                    let message = crate::faults::panic_message(&*payload);
+                    self.caught(FaultSource::Command, payload); // resumed under `Poison`
+                    if let Some(notify) = command.notify {
+                        notify(Error::Panicked(message.clone()));
+                    }
+                    Error::Panicked(message)
+                }
+            };
+            rejected += 1;
+            warn!(call = command.call, %error, "command rejected");
+            self.rejections.push(Rejection { call: command.call, error });
         }
         self.refill_pool();
         (applied, rejected)

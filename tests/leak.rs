@@ -6,43 +6,13 @@
 //! scratch buffers and hecs' archetype columns stay at their high-water mark
 //! (set by the warm-up waves), so a steady workload allocates nothing new.
 //!
-//! The only `unsafe` in the repository: a global allocator has to be an
-//! `unsafe impl`. It forwards every call to `System` unchanged.
-#![allow(unsafe_code)]
+//! The counting allocator lives in `support/alloc.rs`.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
+#[path = "support/alloc.rs"]
+mod alloc;
 
+use alloc::live_bytes;
 use bindery::{Engine, Entity};
-
-/// Counts the bytes currently allocated.
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: every method forwards to `System` unchanged and only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: forwarded with the caller's layout.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: forwarded with the caller's pointer and layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: forwarded with the caller's arguments.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
 
 #[derive(Clone, Debug, PartialEq)]
 struct Label(String);
@@ -90,12 +60,12 @@ fn live_allocations_return_to_the_baseline_after_100k_entities() {
     // Warm-up: two waves set every buffer's high-water mark.
     wave(&mut engine, &sources, 5_000, 0);
     wave(&mut engine, &sources, 5_000, 1);
-    let baseline = LIVE.load(Ordering::SeqCst);
+    let baseline = live_bytes();
     for round in 2..22 {
         wave(&mut engine, &sources, 5_000, round); // 20 waves: 100,000 entities
         assert_eq!((engine.entity_count(), engine.binding_count()), counts);
     }
-    let after = LIVE.load(Ordering::SeqCst);
+    let after = live_bytes();
     const SLACK: isize = 64 * 1024;
     assert!(
         after - baseline <= SLACK,

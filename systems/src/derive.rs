@@ -237,17 +237,33 @@ where
     fn run(&mut self, world: &mut World, fires: &[Fire], out: &mut LaneOutput) {
         // Compute every value first, then write the targets. A large batch
         // borrows each input type once (views); a small one reads directly,
-        // since a view costs a pass over the archetypes.
+        // since a view costs a pass over the archetypes. Nothing is written
+        // while computing, so `done` stays 0 until the writes.
+        self.values.clear(); // (a panic may have left values behind)
+        out.done = 0;
+        let cursor = &mut out.cursor;
         let slots = &self.slots;
-        let items = fires.iter().map(|fire| slots.get(fire.slot).map(|(e, f)| (*e, f)));
+        let items = fires.iter().enumerate().map(|(i, fire)| slots.get(fire.slot).map(|(e, f)| (*e, (i, f))));
         if fires.len() >= VIEW_BATCH_MIN {
-            M::batch(world, items, |f, inputs| f.call(inputs), &mut self.values);
-        } else {
-            self.values.extend(
-                items.map(|item| item.and_then(|(e, f)| M::with_mut(world, e, |inputs| f.call(inputs)))),
+            M::batch(
+                world,
+                items,
+                |(i, f): (usize, &F), inputs| {
+                    *cursor = i;
+                    f.call(inputs)
+                },
+                &mut self.values,
             );
+        } else {
+            self.values.extend(items.map(|item| {
+                item.and_then(|(e, (i, f))| {
+                    *cursor = i;
+                    M::with_mut(world, e, |inputs| f.call(inputs))
+                })
+            }));
         }
-        for (fire, value) in fires.iter().zip(self.values.drain(..)) {
+        for (k, (fire, value)) in fires.iter().zip(self.values.drain(..)).enumerate() {
+            (out.cursor, out.done) = (k, k);
             match value {
                 Some(value) => write(world, fire, value, out),
                 None => out.broken.push(fire.edge),

@@ -114,7 +114,8 @@ where
     A: Fn(&mut T) -> &mut V + Send + 'static,
 {
     fn run(&mut self, world: &mut World, fires: &[Fire], out: &mut LaneOutput) {
-        for fire in fires {
+        for (i, fire) in fires.iter().enumerate() {
+            (out.cursor, out.done) = (i, i);
             let Some((f, access)) = self.slots.get(fire.slot) else {
                 out.broken.push(fire.edge);
                 continue;
@@ -171,7 +172,8 @@ where
     FT: Fn(&mut T) -> &mut V + Send + 'static,
 {
     fn run(&mut self, world: &mut World, fires: &[Fire], out: &mut LaneOutput) {
-        for fire in fires {
+        for (i, fire) in fires.iter().enumerate() {
+            (out.cursor, out.done) = (i, i);
             let Some((from, to)) = self.slots.get(fire.slot) else {
                 out.broken.push(fire.edge);
                 continue;

@@ -52,6 +52,14 @@ pub(crate) struct LaneOutput {
     /// Edges whose source or target component was gone: the entity was
     /// despawned or the component removed behind the engine's back.
     pub broken: Vec<u32>,
+    /// Progress through the batch, kept so a panicking transform can be
+    /// pinned to its fire: the fire whose user code (transform, accessor,
+    /// `PartialEq`, `Clone`) runs now...
+    pub cursor: usize,
+    /// ...and how many fires before it are finished (written or not). A
+    /// lane sets both before calling user code; after a panic the settle
+    /// re-runs `done..cursor` and `cursor + 1..`.
+    pub done: usize,
 }
 
 impl LaneOutput {
@@ -68,11 +76,15 @@ impl LaneOutput {
 
 /// A typed store of transforms that can compute a batch of fires.
 ///
-/// Implemented by [`MapLane`] and the derive lane; the trait exists so the
-/// graph can hold lanes of different types side by side.
+/// Implemented by [`MapLane`], the derive lane and the field lanes; the trait
+/// exists so the graph can hold lanes of different types side by side.
 pub(crate) trait Lane: Send + 'static {
     /// Computes every fire of the batch: reads the source component, applies
     /// the transform and writes the target component if the value differs.
+    ///
+    /// User code may panic at any fire: before calling it, a lane records
+    /// the fire in `out.cursor` and the fires already finished in `out.done`
+    /// (see [`LaneOutput`]), and its own state must be sound at that point.
     fn run(&mut self, world: &mut World, fires: &[Fire], out: &mut LaneOutput);
     /// Drops the transform in `slot` and makes the slot reusable.
     fn release(&mut self, slot: u32);
@@ -206,6 +218,7 @@ where
             while i < fires.len() {
                 let end = self.run_end(fires, i);
                 let fire = fires[i];
+                out.cursor = i; // nothing written yet: `done` stays at 0
                 match (self.transforms.get(fire.slot), sources.get(fire.source)) {
                     (Some(f), Some(source)) => {
                         let value = f(source);
@@ -220,7 +233,8 @@ where
             }
         }
         let mut targets = world.view_mut::<&mut T>();
-        for (fire, value) in fires.iter().zip(values.drain(..)) {
+        for (k, (fire, value)) in fires.iter().zip(values.drain(..)).enumerate() {
+            (out.cursor, out.done) = (k, k);
             match (value, targets.get_mut(fire.target)) {
                 (Some(value), Some(target)) => {
                     if *target != value {
@@ -253,6 +267,7 @@ where
         while i < fires.len() {
             let end = self.run_end(fires, i);
             let fire = fires[i];
+            (out.cursor, out.done) = (i, i);
             let value = match (self.transforms.get(fire.slot), world.query_one_mut::<&S>(fire.source)) {
                 (Some(f), Ok(source)) => f(source),
                 _ => {
@@ -261,9 +276,11 @@ where
                     continue;
                 }
             };
-            for fire in &fires[i..end - 1] {
+            for (k, fire) in fires.iter().enumerate().take(end - 1).skip(i) {
+                (out.cursor, out.done) = (k, k);
                 write(world, fire, value.clone(), out);
             }
+            (out.cursor, out.done) = (end - 1, end - 1);
             write(world, &fires[end - 1], value, out);
             i = end;
         }

@@ -40,5 +40,5 @@ pub use field::FieldKey;
 pub use graph::{BindingGraph, BindingsOf};
 pub use hierarchy::{attach, despawn_recursive, detach, is_ancestor};
 pub use propagate::propagate;
-pub use settle::{PropagateScratch, PropagateStats};
+pub use settle::{LaneFault, PropagateScratch, PropagateStats, panic_message};
 pub use types::PropertyTypes;

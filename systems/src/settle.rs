@@ -8,6 +8,10 @@
 //! changed on; the properties that become ready during that are the next
 //! wave.
 
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+
+use bindery_components::BindingId;
 use hecs::{Entity, World};
 
 use crate::claims::{Claims, Step};
@@ -40,6 +44,31 @@ pub struct PropagateStats {
     pub bindings_repaired: usize,
 }
 
+/// A panic caught in user code (a transform, accessor, derive function, or a
+/// component's `PartialEq` / `Clone`) while a settle computed a binding.
+///
+/// The settle goes on without that binding (its target keeps the value it
+/// had, and nothing downstream hears of it) and disables it at the end, as
+/// `BindingGraph::set_enabled(binding, false)` does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LaneFault {
+    /// The binding (or derivation) whose computation panicked.
+    pub binding: BindingId,
+    /// Whether it is a derivation.
+    pub derivation: bool,
+    /// What the panic said.
+    pub message: String,
+}
+
+/// The message of a panic payload.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic with no message".to_string())
+}
+
 /// Reusable buffers for [`propagate`](crate::propagate), so a warmed-up tick
 /// allocates nothing.
 #[derive(Default, Debug)]
@@ -64,6 +93,13 @@ pub struct PropagateScratch {
     /// With change tracking on: every `(entity, property type)` that changed
     /// in the last call, possibly repeated, in no particular order.
     pub(crate) changed: Vec<(Entity, u32)>,
+    /// Panics caught in the last call.
+    pub(crate) faults: Vec<LaneFault>,
+    /// Whether a caught panic is recorded and then resumed at once (the
+    /// engine's `FaultPolicy::Poison`), ending the settle.
+    pub(crate) stop_on_fault: bool,
+    /// Parts of a batch still to run after a panic: `(from, to)`.
+    ranges: Vec<(usize, usize)>,
 }
 
 impl PropagateScratch {
@@ -73,6 +109,21 @@ impl PropagateScratch {
     /// hold repeats and entities despawned since; the caller drains it.
     pub fn changed(&mut self) -> &mut Vec<(Entity, u32)> {
         &mut self.changed
+    }
+
+    /// The panics caught in transforms during the last
+    /// [`propagate`](crate::propagate) call (each binding already disabled);
+    /// the caller drains them.
+    pub fn faults(&mut self) -> &mut Vec<LaneFault> {
+        &mut self.faults
+    }
+
+    /// Whether a panic in a transform ends the settle: recorded in
+    /// [`faults`](PropagateScratch::faults), then resumed out of
+    /// `propagate` (the graph stays consistent; the settle's values do not).
+    /// Off by default: the settle goes on without the faulty binding.
+    pub fn set_stop_on_fault(&mut self, stop: bool) {
+        self.stop_on_fault = stop;
     }
 }
 
@@ -137,6 +188,10 @@ impl<'a> Settle<'a> {
         self.seed();
         self.settle_all();
         self.s.origins.clear();
+        for i in 0..self.s.faults.len() {
+            // Disabled only now: the settle's counts were made with it.
+            self.graph.set_enabled(self.s.faults[i].binding, false);
+        }
         self.stats.changes_superseded += self.syncs - self.syncs_won;
         self.stats
     }
@@ -429,9 +484,10 @@ impl<'a> Settle<'a> {
     pub(crate) fn run_lanes(&mut self) {
         for i in 0..self.s.touched.len() {
             let lane = self.s.touched[i];
-            let batch = &mut self.s.batches[lane as usize];
-            self.graph.lanes.run(lane, self.world, batch, &mut self.s.out);
+            let mut batch = std::mem::take(&mut self.s.batches[lane as usize]);
+            self.run_guarded(lane, &batch);
             batch.clear();
+            self.s.batches[lane as usize] = batch;
         }
         self.s.touched.clear();
         if !self.s.out.broken.is_empty() {
@@ -462,6 +518,42 @@ impl<'a> Settle<'a> {
             }
         }
         self.s.out.written.clear();
+    }
+
+    /// Runs lane `lane` on `fires`, catching panics: a fire whose user code
+    /// panics is recorded as a fault and skipped, and the rest of the batch
+    /// runs (see `LaneOutput::cursor`). With `stop_on_fault`, the panic is
+    /// resumed once recorded. No panic costs one `catch_unwind` per batch.
+    fn run_guarded(&mut self, lane: u32, fires: &[Fire]) {
+        let mut ranges = std::mem::take(&mut self.s.ranges);
+        ranges.push((0, fires.len()));
+        while let Some((from, to)) = ranges.pop() {
+            if from >= to {
+                continue;
+            }
+            let (lanes, world, out) = (&mut self.graph.lanes, &mut *self.world, &mut self.s.out);
+            (out.cursor, out.done) = (0, 0);
+            let run = catch_unwind(AssertUnwindSafe(|| lanes.run(lane, world, &fires[from..to], out)));
+            if let Err(payload) = run {
+                let (at, done) = (from + self.s.out.cursor, from + self.s.out.done);
+                ranges.push((at + 1, to));
+                ranges.push((done, at));
+                self.fault(fires[at], payload);
+            }
+        }
+        self.s.ranges = ranges;
+    }
+
+    /// Records a panic caught computing `fire`.
+    fn fault(&mut self, fire: Fire, payload: Box<dyn Any + Send>) {
+        let binding = self.graph.binding_of_edge(fire.edge);
+        let derivation = self.graph.edges[fire.edge as usize].kind == EdgeKind::Feeder;
+        let message = panic_message(&*payload);
+        tracing::error!(%binding, %message, "a transform panicked: the binding is disabled");
+        self.s.faults.push(LaneFault { binding, derivation, message });
+        if self.s.stop_on_fault {
+            resume_unwind(payload);
+        }
     }
 
     /// Passes settled visit `x` on along its bindings: each target is offered
