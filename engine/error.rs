@@ -59,7 +59,8 @@ pub enum Error {
         /// The would-be parent, which is `child` or one of its descendants.
         parent: Entity,
     },
-    /// A transform, callback or command panicked during an earlier tick; the
+    /// Under [`FaultPolicy::Poison`](crate::FaultPolicy::Poison), a
+    /// transform, callback or command panicked during an earlier tick; the
     /// engine refuses further calls (see `Engine::is_poisoned`).
     Poisoned,
     /// A queued command panicked when applied (see

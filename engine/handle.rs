@@ -43,13 +43,15 @@ pub(crate) struct Shared {
 /// A cloneable, `Send + Sync` handle through which other threads drive an
 /// [`Engine`] without locking it.
 ///
-/// Every call queues a command on a crossbeam channel; the engine applies all
-/// queued commands at the start of its next [`tick`](Engine::tick), in send
-/// order per handle clone, before propagation — so they propagate in that
-/// same tick. A command that fails when applied (a despawned entity, a
-/// missing component) never panics and never blocks the others: it is
-/// counted in [`TickStats::commands_rejected`](crate::TickStats) and logged
-/// with `warn!`.
+/// Every call queues a command on a crossbeam channel; the engine applies
+/// the queued commands at the start of its next [`tick`](Engine::tick), in
+/// send order per handle clone, before propagation — so they propagate in
+/// that same tick (commands arriving while a tick runs are applied by it in
+/// further rounds; see [`Engine::set_max_rounds`]). A command that fails
+/// when applied (a despawned entity, a missing component) never blocks the
+/// others: it is counted in
+/// [`TickStats::commands_rejected`](crate::TickStats), kept in
+/// [`Engine::rejections`] with its error, and logged with `warn!`.
 ///
 /// Fire-and-forget calls (`set`, `insert`, `modify`, `despawn`, `unbind`)
 /// return as soon as the command is queued. To learn a command's outcome,
@@ -57,7 +59,10 @@ pub(crate) struct Shared {
 /// or [`request`](Handle::request) for anything else) and
 /// [`wait`](Receipt::wait) on it.
 ///
-/// Once the engine is dropped, every call returns [`Error::EngineGone`].
+/// Once the engine is dropped, every call returns [`Error::EngineGone`]
+/// (and every queued command is released); once it is poisoned (under
+/// [`FaultPolicy::Poison`](crate::FaultPolicy::Poison)), every call returns
+/// [`Error::Poisoned`].
 ///
 /// # Example
 /// ```
@@ -207,7 +212,7 @@ impl Handle {
     /// command.
     ///
     /// # Errors
-    /// [`Error::EngineGone`].
+    /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
     ///
     /// # Blocking
     /// With a bounded queue ([`Engine::with_capacity`]), blocks while it is
@@ -251,7 +256,7 @@ impl Handle {
     ///
     /// # Errors
     /// [`Error::Full`] if a bounded queue is full (the value is not queued),
-    /// [`Error::EngineGone`].
+    /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
     pub fn try_set<T: Property>(&self, entity: Entity, value: T) -> Result<(), Error> {
         self.try_send("set", move |engine: &mut Engine| engine.set(entity, value))
     }
@@ -259,7 +264,7 @@ impl Handle {
     /// Queues [`Engine::insert`].
     ///
     /// # Errors
-    /// [`Error::EngineGone`].
+    /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
     pub fn insert<T: Property>(&self, entity: Entity, value: T) -> Result<(), Error> {
         self.send("insert", move |engine: &mut Engine| engine.insert(entity, value))
     }
@@ -267,7 +272,7 @@ impl Handle {
     /// Queues [`Engine::modify`].
     ///
     /// # Errors
-    /// [`Error::EngineGone`].
+    /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
     pub fn modify<T, F>(&self, entity: Entity, f: F) -> Result<(), Error>
     where
         T: Property,
@@ -279,7 +284,7 @@ impl Handle {
     /// Queues [`Engine::despawn`].
     ///
     /// # Errors
-    /// [`Error::EngineGone`].
+    /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
     pub fn despawn(&self, entity: Entity) -> Result<(), Error> {
         self.send("despawn", move |engine: &mut Engine| engine.despawn(entity))
     }
@@ -287,7 +292,7 @@ impl Handle {
     /// Queues [`Engine::unbind`].
     ///
     /// # Errors
-    /// [`Error::EngineGone`].
+    /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
     pub fn unbind(&self, id: BindingId) -> Result<(), Error> {
         self.send("unbind", move |engine: &mut Engine| engine.unbind(id))
     }
@@ -295,7 +300,7 @@ impl Handle {
     /// Queues [`Engine::bind`]; the receipt yields the new binding's id.
     ///
     /// # Errors
-    /// [`Error::EngineGone`].
+    /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
     pub fn bind<T: Property>(&self, source: Entity, target: Entity) -> Result<Receipt<BindingId>, Error> {
         self.queue("bind", move |engine| engine.bind::<T>(source, target))
     }
@@ -303,7 +308,7 @@ impl Handle {
     /// Queues [`Engine::bind_map`]; the receipt yields the new binding's id.
     ///
     /// # Errors
-    /// [`Error::EngineGone`].
+    /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
     pub fn bind_map<S, T, F>(&self, source: Entity, target: Entity, f: F) -> Result<Receipt<BindingId>, Error>
     where
         S: Property,
@@ -313,24 +318,28 @@ impl Handle {
         self.queue("bind_map", move |engine| engine.bind_map(source, target, f))
     }
 
-    /// Queues [`Engine::bind_two_way`]; the receipt yields the new binding's
-    /// id.
+    /// Queues [`Engine::bind_two_way`] (**`source`'s value survives the
+    /// first sync**); the receipt yields the new binding's id.
     ///
     /// # Errors
-    /// [`Error::EngineGone`].
-    pub fn bind_two_way<T: Property>(&self, a: Entity, b: Entity) -> Result<Receipt<BindingId>, Error> {
-        self.queue("bind_two_way", move |engine| engine.bind_two_way::<T>(a, b))
+    /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
+    pub fn bind_two_way<T: Property>(
+        &self,
+        source: Entity,
+        target: Entity,
+    ) -> Result<Receipt<BindingId>, Error> {
+        self.queue("bind_two_way", move |engine| engine.bind_two_way::<T>(source, target))
     }
 
-    /// Queues [`Engine::bind_two_way_map`]; the receipt yields the new
-    /// binding's id.
+    /// Queues [`Engine::bind_two_way_map`] (**`source`'s value survives the
+    /// first sync**); the receipt yields the new binding's id.
     ///
     /// # Errors
-    /// [`Error::EngineGone`].
+    /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
     pub fn bind_two_way_map<A, B, F, G>(
         &self,
-        a: Entity,
-        b: Entity,
+        source: Entity,
+        target: Entity,
         forward: F,
         backward: G,
     ) -> Result<Receipt<BindingId>, Error>
@@ -340,7 +349,9 @@ impl Handle {
         F: Fn(&A) -> B + Send + 'static,
         G: Fn(&B) -> A + Send + 'static,
     {
-        self.queue("bind_two_way_map", move |engine| engine.bind_two_way_map(a, b, forward, backward))
+        self.queue("bind_two_way_map", move |engine| {
+            engine.bind_two_way_map(source, target, forward, backward)
+        })
     }
 
     /// Spawns an entity with `bundle`, returning its id at once. The entity
@@ -352,7 +363,7 @@ impl Handle {
     /// demand).
     ///
     /// # Errors
-    /// [`Error::EngineGone`].
+    /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
     ///
     /// # Blocking
     /// If the pool is empty, blocks until the next tick refills it — so the
@@ -382,7 +393,7 @@ impl Handle {
     /// [`Error::NoSuchEntity`] naming the parent.
     ///
     /// # Errors
-    /// [`Error::EngineGone`].
+    /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
     ///
     /// # Blocking
     /// As [`spawn`](Handle::spawn).
@@ -399,7 +410,7 @@ impl Handle {
     /// Queues [`Engine::set_parent`].
     ///
     /// # Errors
-    /// [`Error::EngineGone`].
+    /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
     pub fn set_parent(&self, child: Entity, parent: Entity) -> Result<(), Error> {
         self.send("set_parent", move |engine: &mut Engine| engine.set_parent(child, parent))
     }
@@ -407,7 +418,7 @@ impl Handle {
     /// Queues [`Engine::bind_field`]; the receipt yields the new binding's id.
     ///
     /// # Errors
-    /// [`Error::EngineGone`].
+    /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
     pub fn bind_field<S, T, V, F, A>(
         &self,
         source: Entity,
@@ -429,7 +440,7 @@ impl Handle {
     /// binding's id.
     ///
     /// # Errors
-    /// [`Error::EngineGone`].
+    /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
     pub fn bind_two_way_field<A, B, V, FA, FB>(
         &self,
         source: Entity,
@@ -452,7 +463,7 @@ impl Handle {
     /// Queues [`Engine::derive`]; the receipt yields the new derivation's id.
     ///
     /// # Errors
-    /// [`Error::EngineGone`].
+    /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
     pub fn derive<M, T, F>(
         &self,
         target: Entity,
