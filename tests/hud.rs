@@ -291,5 +291,15 @@ fn the_dot_graph_labels_every_node_by_its_name() -> Result<(), String> {
     let arrows = dot.matches(" -> \"").count();
     assert_eq!(arrows, graph.edges.iter().map(|e| e.inputs.len()).sum::<usize>());
     assert!(dot.contains("dir=both") && dot.contains("style=dashed"));
+    assert!(dot.contains("label=\"Audio.volume -> Slider.value\""), "two-way field binding named by fields");
+    assert_eq!(
+        dot.matches("label=\"* -> Style.color\"").count(),
+        1 + 3 + 12,
+        "bar, rows and slots follow the theme"
+    );
+    assert!(
+        dot.contains("label=\"inventory\"") && dot.contains("label=\"enemy list\""),
+        "panels boxed by name"
+    );
     Ok(())
 }
