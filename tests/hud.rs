@@ -14,7 +14,8 @@ use bindery::{Engine, Error, Rejection};
 use model::hud::Hud;
 use model::panels::Choices;
 use model::{
-    Accent, Action, Audio, Health, Name, Potions, Rules, Score, Script, Session, Slider, Style, Text, Theme,
+    Accent, Action, Audio, Checkbox, Health, Name, Potions, Rules, Score, Script, Session, Slider, Style,
+    Text, Theme,
 };
 
 /// The HUD without enemies: 8 entities (player, settings, root, health bar,
@@ -25,8 +26,9 @@ const BASE: (usize, usize) = (8, 6);
 const ENEMY: (usize, usize) = (2, 3);
 /// A fresh game: the HUD and a wave of three enemies.
 const FRESH: (usize, usize) = (BASE.0 + 3 * ENEMY.0, BASE.1 + 3 * ENEMY.1);
-/// The settings panel: panel, slider, theme label; slider ⇄ volume, theme → label.
-const SETTINGS: (usize, usize) = (3, 2);
+/// The settings panel: panel, slider, mute checkbox, theme label; slider ⇄
+/// volume, checkbox ⇄ muted, theme → label.
+const SETTINGS: (usize, usize) = (4, 3);
 /// The inventory: panel and 12 items; 12 theme colours, potions, gold.
 const INVENTORY: (usize, usize) = (13, 14);
 /// The game-over panel and its score binding.
@@ -164,14 +166,15 @@ fn field_bindings_from_two_sources_each_keep_the_other_field() -> Result<(), Err
 }
 
 #[test]
-fn the_volume_slider_and_the_audio_setting_follow_each_other_both_ways() -> Result<(), Error> {
+fn the_settings_widgets_and_the_audio_setting_follow_each_other_both_ways() -> Result<(), Error> {
     let mut engine = Engine::new();
     let mut hud = Hud::new(&mut engine, Rules::INTERACTIVE, Choices::default())?;
     engine.set(hud.settings, Audio { volume: 70, muted: true })?;
     hud.toggle_settings(&mut engine)?;
-    let slider = hud.settings_panel.expect("the settings are open").slider;
+    let open = hud.settings_panel.expect("the settings are open");
     engine.tick();
-    assert_eq!(engine.get::<Slider>(slider)?.value, 70, "the setting wins the first sync");
+    assert_eq!(engine.get::<Slider>(open.slider)?.value, 70);
+    assert_eq!(engine.get::<Checkbox>(open.mute)?, Checkbox { checked: true });
 
     hud.nudge_volume(&mut engine, true)?;
     hud.nudge_volume(&mut engine, true)?;
@@ -186,16 +189,38 @@ fn the_volume_slider_and_the_audio_setting_follow_each_other_both_ways() -> Resu
     engine.modify(hud.settings, |a: &mut Audio| a.volume = 20)?;
     engine.tick();
     assert_eq!(
-        engine.get::<Slider>(slider)?,
+        engine.get::<Slider>(open.slider)?,
         Slider { value: 20, step: 5 },
         "the slider follows the setting"
     );
+    assert_eq!(engine.get::<Checkbox>(open.mute)?, Checkbox { checked: true });
 
     hud.toggle_settings(&mut engine)?;
     engine.tick();
-    assert!(!engine.is_alive(slider));
-    assert_eq!(engine.get::<Audio>(hud.settings)?.volume, 20, "closing keeps the setting");
+    assert!(!engine.is_alive(open.slider) && !engine.is_alive(open.mute));
+    assert_eq!(
+        engine.get::<Audio>(hud.settings)?,
+        Audio { volume: 20, muted: true },
+        "closing keeps the setting"
+    );
     assert_eq!(counts(&engine), FRESH);
+    Ok(())
+}
+
+#[test]
+fn moving_the_slider_and_muting_in_one_frame_both_land() -> Result<(), Error> {
+    let mut engine = Engine::new();
+    let mut hud = Hud::new(&mut engine, Rules::INTERACTIVE, Choices::default())?;
+    hud.toggle_settings(&mut engine)?;
+    engine.tick();
+    hud.nudge_volume(&mut engine, false)?;
+    hud.toggle_mute(&mut engine)?;
+    engine.tick();
+    assert_eq!(engine.get::<Audio>(hud.settings)?, Audio { volume: 65, muted: true });
+    hud.toggle_mute(&mut engine)?;
+    hud.nudge_volume(&mut engine, false)?;
+    engine.tick();
+    assert_eq!(engine.get::<Audio>(hud.settings)?, Audio { volume: 60, muted: false });
     Ok(())
 }
 
@@ -205,9 +230,10 @@ fn moving_the_slider_in_the_frame_the_settings_open_starts_from_the_setting() ->
     let mut hud = Hud::new(&mut engine, Rules::INTERACTIVE, Choices::default())?;
     engine.tick();
     hud.toggle_settings(&mut engine)?;
-    hud.nudge_volume(&mut engine, false)?; // before the binding's first sync
+    hud.nudge_volume(&mut engine, false)?; // before the bindings' first sync
+    hud.toggle_mute(&mut engine)?;
     engine.tick();
-    assert_eq!(engine.get::<Audio>(hud.settings)?, Audio { volume: 65, muted: false });
+    assert_eq!(engine.get::<Audio>(hud.settings)?, Audio { volume: 65, muted: true });
     Ok(())
 }
 
@@ -291,7 +317,9 @@ fn the_dot_graph_labels_every_node_by_its_name() -> Result<(), String> {
     let arrows = dot.matches(" -> \"").count();
     assert_eq!(arrows, graph.edges.iter().map(|e| e.inputs.len()).sum::<usize>());
     assert!(dot.contains("dir=both") && dot.contains("style=dashed"));
-    assert!(dot.contains("label=\"Audio.volume -> Slider.value\""), "two-way field binding named by fields");
+    for fields in ["Audio.volume -> Slider.value", "Audio.muted -> Checkbox.checked"] {
+        assert!(dot.contains(&format!("label=\"{fields}\"")), "two-way field binding named by its fields");
+    }
     assert_eq!(
         dot.matches("label=\"* -> Style.color\"").count(),
         1 + 3 + 12,

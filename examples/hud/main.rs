@@ -42,7 +42,7 @@ Keys:
   s                 open/close the settings
   left/right, -/+   move the volume slider (settings open; the audio setting follows)
   t                 next theme (settings open; recolours bar, rows and items)
-  m                 mute/unmute (settings open; the slider keeps its value)
+  m                 tick the mute checkbox (settings open; the audio setting follows)
   r                 restart after game over (everything torn down and rebuilt)
   q, esc            quit";
 

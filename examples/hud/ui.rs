@@ -13,7 +13,7 @@ use ratatui::style::{Color, Modifier, Style as Look, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::model::{Accent, Action, Audio, FrameReport, Session, Slider, Style, Text};
+use crate::model::{Accent, Action, Audio, Checkbox, FrameReport, Session, Slider, Style, Text};
 
 /// Lines of the message log kept.
 const LOG_LINES: usize = 5;
@@ -186,6 +186,7 @@ fn draw_panels(frame: &mut Frame<'_>, session: &Session, area: Rect) {
         Layout::vertical([Constraint::Length(settings_rows), Constraint::Min(0)]).areas(area);
     if let Some(open) = hud.settings_panel {
         let slider = engine.get::<Slider>(open.slider).map_or(0, |s| s.value);
+        let checked = engine.get::<Checkbox>(open.mute).is_ok_and(|c| c.checked);
         let audio = engine.get::<Audio>(hud.settings).unwrap_or(Audio { volume: 0, muted: false });
         let filled = usize::from(slider) / 5;
         let lines = vec![
@@ -195,11 +196,16 @@ fn draw_panels(frame: &mut Frame<'_>, session: &Session, area: Rect) {
                 "·".repeat(20 - filled)
             )),
             Line::from(format!(
-                "audio setting: volume {}, muted {}  (m)",
+                "mute checkbox [{}]  (m)     {}  (t)",
+                if checked { "x" } else { " " },
+                text(engine, open.theme_label)
+            )),
+            Line::from(format!(
+                "audio setting: volume {}, muted {}",
                 audio.volume,
                 if audio.muted { "yes" } else { "no" }
-            )),
-            Line::from(format!("{}  (t)", text(engine, open.theme_label))),
+            ))
+            .dark_gray(),
         ];
         frame.render_widget(
             Paragraph::new(lines).block(Block::bordered().title(" Settings (s closes) ")),

@@ -52,8 +52,8 @@ impl Intent {
     }
 }
 
-/// The audio setting: the volume slider is bound two-way to `volume`;
-/// `muted` is not bound and keeps its value whatever the slider does.
+/// The audio setting: the volume slider is bound two-way to `volume`, the
+/// mute checkbox to `muted`; each writes only its field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Audio {
     /// 0 to 100.
@@ -129,6 +129,13 @@ pub struct Slider {
     pub value: u8,
     /// How much one key press moves it.
     pub step: u8,
+}
+
+/// A checkbox widget: `checked` is bound two-way to a setting's field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Checkbox {
+    /// Whether it is ticked.
+    pub checked: bool,
 }
 
 /// A text widget's content.

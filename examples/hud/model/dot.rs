@@ -11,7 +11,7 @@ use std::mem::offset_of;
 
 use bindery::{Engine, Entity, FieldName};
 
-use super::components::{Audio, Name, Slider, Style};
+use super::components::{Audio, Checkbox, Name, Slider, Style};
 
 /// A type name without its module path: `hud::model::components::Health`
 /// becomes `Health`.
@@ -44,7 +44,9 @@ fn field_name(field: Option<FieldName>) -> String {
         (type_name::<Style>(), offset_of!(Style, width), "width"),
         (type_name::<Style>(), offset_of!(Style, color), "color"),
         (type_name::<Audio>(), offset_of!(Audio, volume), "volume"),
+        (type_name::<Audio>(), offset_of!(Audio, muted), "muted"),
         (type_name::<Slider>(), offset_of!(Slider, value), "value"),
+        (type_name::<Checkbox>(), offset_of!(Checkbox, checked), "checked"),
     ];
     match known.iter().find(|(ty, at, _)| *ty == f.component && Some(*at) == f.offset) {
         Some((ty, _, name)) => format!("{}.{name}", short(ty)),

@@ -4,7 +4,7 @@
 use bindery::{Engine, Entity, Error};
 
 use super::components::{
-    Audio, Health, Intent, MaxHealth, Name, Potions, Score, Slider, Style, Text, Theme, percent,
+    Audio, Checkbox, Health, Intent, MaxHealth, Name, Potions, Score, Slider, Style, Text, Theme, percent,
 };
 use super::panels::{self, Choices, SettingsPanel};
 
@@ -351,12 +351,11 @@ impl Hud {
         Ok(Effect::say(format!("theme: {}", engine.get::<Theme>(self.settings)?.0.name())))
     }
 
-    /// Mutes or unmutes (the settings panel must be open).
+    /// Ticks or unticks the mute checkbox (the settings panel must be
+    /// open); the audio setting follows through its binding.
     pub fn toggle_mute(&mut self, engine: &mut Engine) -> Result<Effect, Error> {
-        if self.settings_panel.is_none() {
-            return Ok(Effect::default());
-        }
-        engine.modify(self.settings, |a: &mut Audio| a.muted = !a.muted)?;
+        let Some(open) = self.settings_panel else { return Ok(Effect::default()) };
+        engine.modify(open.mute, |c: &mut Checkbox| c.checked = !c.checked)?;
         Ok(Effect::default())
     }
 

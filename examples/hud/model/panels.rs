@@ -5,14 +5,15 @@
 
 use bindery::{Engine, Entity, Error};
 
-use super::components::{Accent, Audio, Name, Potions, Score, Slider, Style, Text, Theme};
+use super::components::{Accent, Audio, Checkbox, Name, Potions, Score, Slider, Style, Text, Theme};
 
 /// Entities the settings panel adds: the panel, the volume slider, the
-/// theme label.
-pub const SETTINGS_ENTITIES: usize = 3;
-/// Bindings the settings panel adds: slider ⇄ `Audio::volume` (two-way
-/// field, counted once) and `Theme` → theme label.
-pub const SETTINGS_BINDINGS: usize = 2;
+/// mute checkbox, the theme label.
+pub const SETTINGS_ENTITIES: usize = 4;
+/// Bindings the settings panel adds: slider ⇄ `Audio::volume` and
+/// checkbox ⇄ `Audio::muted` (two-way field bindings, each counted once),
+/// `Theme` → theme label.
+pub const SETTINGS_BINDINGS: usize = 3;
 
 /// Item widgets in the inventory panel.
 pub const INVENTORY_SLOTS: usize = 12;
@@ -48,22 +49,32 @@ pub struct SettingsPanel {
     pub panel: Entity,
     /// The volume slider, bound two-way to the settings' `Audio::volume`.
     pub slider: Entity,
+    /// The mute checkbox, bound two-way to the settings' `Audio::muted`.
+    pub mute: Entity,
     /// "theme: amber", bound from the settings' `Theme`.
     pub theme_label: Entity,
 }
 
-/// Spawns the settings panel under `root`: a volume slider bound two-way to
-/// `settings`' audio volume and a label following its theme.
+/// Spawns the settings panel under `root`: a volume slider and a mute
+/// checkbox bound two-way to the fields of `settings`' audio, and a label
+/// following its theme.
 ///
-/// The slider starts at the setting's value rather than waiting for the
-/// binding's first sync: a key that moves the slider in the frame the
-/// panel opens then moves it from the right value (a change made after a
-/// bind is newer than its first sync, and would carry an unsynced slider's
-/// value back into the setting).
+/// Keys move the widgets, never the setting itself: each widget's binding
+/// writes only its field, so a slider move and a mute in one frame both
+/// land. (A `modify` of `Audio` for the mute would be a change of the
+/// whole component, newer than the slider's, and would win the volume
+/// field too, undoing the move.)
+///
+/// The widgets start at the setting's values rather than waiting for the
+/// bindings' first sync: a key in the frame the panel opens then moves them
+/// from the right value (a change made after a bind is newer than its first
+/// sync, and would carry an unsynced widget's value back into the setting).
 pub fn open_settings(engine: &mut Engine, root: Entity, settings: Entity) -> Result<SettingsPanel, Error> {
-    let volume = engine.get::<Audio>(settings)?.volume;
+    let audio = engine.get::<Audio>(settings)?;
     let panel = engine.spawn_child(root, (Name::of("settings panel"),))?;
-    let slider = engine.spawn_child(panel, (Name::of("volume slider"), Slider { value: volume, step: 5 }))?;
+    let slider =
+        engine.spawn_child(panel, (Name::of("volume slider"), Slider { value: audio.volume, step: 5 }))?;
+    let mute = engine.spawn_child(panel, (Name::of("mute checkbox"), Checkbox { checked: audio.muted }))?;
     let theme_label = engine.spawn_child(panel, (Name::of("theme label"), Text::default()))?;
     engine.bind_two_way_field(
         settings,
@@ -71,8 +82,14 @@ pub fn open_settings(engine: &mut Engine, root: Entity, settings: Entity) -> Res
         slider,
         |s: &mut Slider| &mut s.value,
     )?;
+    engine.bind_two_way_field(
+        settings,
+        |a: &mut Audio| &mut a.muted,
+        mute,
+        |c: &mut Checkbox| &mut c.checked,
+    )?;
     engine.bind_map(settings, theme_label, |t: &Theme| Text(format!("theme: {}", t.0.name())))?;
-    Ok(SettingsPanel { panel, slider, theme_label })
+    Ok(SettingsPanel { panel, slider, mute, theme_label })
 }
 
 /// The potion slot's text.

@@ -1,7 +1,8 @@
 //! [`Script`]: the scripted player of headless runs. It fights (attacks
 //! every third frame, switches targets, drinks when low), opens and closes
 //! the inventory and the settings (moving the volume slider, changing the
-//! theme, muting), and restarts shortly after each game over.
+//! theme, muting in the same frame as a slider move), and restarts shortly
+//! after each game over.
 
 use bindery::Engine;
 
@@ -56,7 +57,7 @@ impl Script {
             (62..=66, true) => actions.push(Action::VolumeUp),
             (67..=69, true) => actions.push(Action::VolumeDown),
             (70, true) => actions.push(Action::NextTheme),
-            (72 | 76, true) => actions.push(Action::ToggleMute),
+            (72 | 76, true) => actions.extend([Action::VolumeDown, Action::ToggleMute]),
             _ => {}
         }
         actions

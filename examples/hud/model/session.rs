@@ -5,7 +5,7 @@
 use bindery::{Engine, Entity, Error, Rejection, TickStats};
 
 use super::ai::{Ai, EnemyView, Snapshot};
-use super::components::{Audio, Health, MaxHealth, Name, Slider, Style, Theme, percent};
+use super::components::{Audio, Checkbox, Health, MaxHealth, Name, Slider, Style, Theme, percent};
 use super::hud::{Effect, Hud, Rules};
 use super::panels::{Choices, INVENTORY_SLOTS};
 
@@ -30,7 +30,7 @@ pub enum Action {
     VolumeDown,
     /// Next theme (settings open).
     NextTheme,
-    /// Mute or unmute (settings open).
+    /// Tick or untick the mute checkbox (settings open).
     ToggleMute,
     /// After game over: tear everything down and start again.
     Restart,
@@ -256,8 +256,8 @@ impl Session {
         let children = |e: Entity| engine.children(e).len();
         let rows = children(hud.enemy_list);
         let slots = hud.inventory.map_or(INVENTORY_SLOTS, children);
-        let widgets = hud.settings_panel.map_or(2, |p| children(p.panel));
-        if (rows, slots, widgets) != (hud.enemies.len(), INVENTORY_SLOTS, 2) {
+        let widgets = hud.settings_panel.map_or(3, |p| children(p.panel));
+        if (rows, slots, widgets) != (hud.enemies.len(), INVENTORY_SLOTS, 3) {
             return Err(format!("children: {rows} rows, {slots} slots, {widgets} settings widgets"));
         }
         let stats = &report.stats;
@@ -299,9 +299,10 @@ impl Session {
         }
         if let Some(open) = hud.settings_panel {
             let slider = engine.get::<Slider>(open.slider).map_err(read)?.value;
-            let audio = engine.get::<Audio>(hud.settings).map_err(read)?.volume;
-            if slider != audio {
-                return Err(format!("volume slider at {slider}, audio setting at {audio}"));
+            let mute = engine.get::<Checkbox>(open.mute).map_err(read)?.checked;
+            let audio = engine.get::<Audio>(hud.settings).map_err(read)?;
+            if (slider, mute) != (audio.volume, audio.muted) {
+                return Err(format!("slider at {slider}, checkbox {mute}, audio setting {audio:?}"));
             }
         }
         Ok(())
