@@ -18,7 +18,9 @@
 //! RUST_LOG=bindery=debug cargo run --example hud -- --frames 5 # each tick's spans
 //! ```
 
+/// The game, without the terminal.
 mod model;
+/// Drawing and keys.
 mod ui;
 
 use std::process::ExitCode;

@@ -76,6 +76,7 @@ pub struct Ai {
     frames: Option<Sender<Snapshot>>,
     /// The thread's answers: the targets of the commands it sent.
     answers: Receiver<Result<Vec<Entity>, Error>>,
+    /// Joined on drop.
     thread: Option<JoinHandle<()>>,
 }
 

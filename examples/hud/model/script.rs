@@ -18,6 +18,7 @@ const DRINK_BELOW: u32 = 35;
 /// The scripted player; it remembers when it died.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Script {
+    /// The frame the game-over panel appeared, while it shows.
     died_at: Option<u64>,
 }
 

@@ -98,6 +98,7 @@ pub struct Session {
     pub frame: u64,
     /// Running totals.
     pub totals: Totals,
+    /// The AI thread, stopped on drop.
     ai: Ai,
 }
 
