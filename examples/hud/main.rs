@@ -65,13 +65,17 @@ struct Args {
 }
 
 /// Parses the arguments (`--help` prints the usage and the keys, and exits
-/// 0) and runs the chosen mode; exits 1 with a message if it fails.
+/// 0) and runs the chosen mode; exits 1 with a message if it fails. Logs
+/// (`RUST_LOG`) go to stderr in the headless modes only: the terminal game
+/// owns the screen, and shows the rejected commands itself.
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .init();
     let args = Args::parse();
+    if args.frames.is_some() || args.dot {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let outcome = match (args.frames, args.dot) {
         (Some(frames), _) => headless(frames),
         (None, true) => dot(),
