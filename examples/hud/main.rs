@@ -1,51 +1,85 @@
-//! A terminal game HUD driven by bindery.
+//! A small game in the terminal, its HUD driven by bindery.
 //!
-//! Game-state entities (the player's health, ammo and score, a list of
-//! enemies with their own health) are bound to widget entities (a health
-//! gauge whose fill and colour derive from health, labels, an enemy list
-//! whose rows come and go with the enemies). A simulated game loop on its
-//! own thread sends changes through a [`bindery::Handle`]; the main loop
-//! ticks the engine once per frame and draws the widgets with ratatui.
+//! The player fights waves of goblins: attack the selected one, drink
+//! potions, switch targets. An AI thread decides what each goblin does and
+//! sends it through a [`bindery::Handle`]; the main thread applies the
+//! player's keys, ticks the engine once per frame and draws the widgets
+//! (which only read their bound components) with ratatui. A settings panel
+//! holds a volume slider bound two-way to the audio setting and a theme
+//! that colours every themed widget through field bindings; the inventory
+//! is a panel of a dozen item widgets, torn down by one `despawn`. When the
+//! player dies, a restart tears everything down and rebuilds it, and the
+//! overlay shows the counts returning exactly.
 //!
 //! ```text
-//! cargo run --example hud                  # interactive: q quits, space spawns a wave, k kills all
-//! cargo run --example hud -- --frames 600  # headless: 600 ticks, then a summary (used by CI)
-//! RUST_LOG=bindery=debug cargo run --example hud -- --frames 5   # see each tick's spans
-//! cargo run --example hud -- --dot | dot -Tpng -o hud.png         # the binding graph
+//! cargo run --example hud                  # play (keys: --help)
+//! cargo run --example hud -- --frames 600  # headless scripted play, counts checked every frame (CI)
+//! cargo run --example hud -- --dot | dot -Tpng -o hud.png   # the binding graph, nodes by Name
+//! RUST_LOG=bindery=debug cargo run --example hud -- --frames 5 # each tick's spans
 //! ```
 
+/// The game, without the terminal.
 mod model;
+/// Drawing and keys.
+mod ui;
 
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use bindery::{Engine, Entity, Error, TickStats};
-use model::{Fill, Hud, Rng, Text, Tint, simulate};
+use clap::Parser;
+use model::{Rules, Script, Session};
+use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind};
-use ratatui::layout::{Constraint, Layout};
-use ratatui::style::{Color, Style};
-use ratatui::widgets::{Block, Gauge, List, Paragraph};
 
-/// Enemies per wave.
-const WAVE: usize = 6;
+/// How long one interactive frame lasts (about 30 frames a second).
+const FRAME: Duration = Duration::from_millis(33);
 
+/// The keys, for `--help`.
+const KEYS: &str = "\
+Keys:
+  a, space, enter   attack the selected goblin
+  p                 drink a potion
+  up/down, tab      select another goblin
+  i                 open/close the inventory (12 item widgets; closing despawns them)
+  s                 open/close the settings
+  left/right, -/+   move the volume slider (settings open; the audio setting follows)
+  t                 next theme (settings open; recolours bar, rows and items)
+  m                 tick the mute checkbox (settings open; the audio setting follows)
+  r                 restart after game over (everything torn down and rebuilt)
+  q, esc            quit";
+
+/// A terminal game whose HUD is driven by bindery.
+#[derive(Parser, Debug)]
+#[command(name = "hud", about = "A small terminal game whose HUD is driven by bindery", after_help = KEYS)]
+struct Args {
+    /// Play N frames headless with a scripted player, checking the exact
+    /// entity and binding counts, the rejected commands and the bound
+    /// values after every frame; exits non-zero on any mismatch.
+    #[arg(long, value_name = "N", conflicts_with = "dot")]
+    frames: Option<u64>,
+    /// Print the binding graph of a game with the settings and the
+    /// inventory open, in Graphviz DOT, each node labelled by its entity's
+    /// Name.
+    #[arg(long)]
+    dot: bool,
+}
+
+/// Parses the arguments (`--help` prints the usage and the keys, and exits
+/// 0) and runs the chosen mode; exits 1 with a message if it fails. Logs
+/// (`RUST_LOG`) go to stderr in the headless modes only: the terminal game
+/// owns the screen, and shows the rejected commands itself.
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .init();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let outcome = match args.as_slice() {
-        [] => interactive(),
-        [flag] if flag == "--dot" => dot(),
-        [flag, n] if flag == "--frames" => match n.parse() {
-            Ok(frames) => headless(frames),
-            Err(_) => Err(format!("--frames takes a number, not {n:?}")),
-        },
-        _ => Err("usage: hud [--frames N | --dot]".to_string()),
+    let args = Args::parse();
+    if args.frames.is_some() || args.dot {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    let outcome = match (args.frames, args.dot) {
+        (Some(frames), _) => headless(frames),
+        (None, true) => dot(),
+        (None, false) => interactive(),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -56,202 +90,89 @@ fn main() -> ExitCode {
     }
 }
 
-/// Prints the binding graph of a HUD with two enemies, in Graphviz DOT.
+/// Prints the binding graph of a fresh game with both panels open.
 fn dot() -> Result<(), String> {
-    let mut engine = Engine::new();
-    let mut hud = Hud::new(&mut engine).map_err(|e| e.to_string())?;
-    hud.spawn_wave(&mut engine, 2).map_err(|e| e.to_string())?;
-    print!("{}", engine.binding_graph().to_dot());
+    let mut session = Session::new(Rules::INTERACTIVE)?;
+    session.step(&[model::Action::ToggleSettings, model::Action::ToggleInventory])?;
+    print!("{}", model::dot::dot(&session.engine));
     Ok(())
 }
 
-/// Checks that the engine holds exactly what the HUD owns.
-fn check_counts(engine: &Engine, hud: &Hud, frame: u64) -> Result<(), String> {
-    let got = (engine.entity_count(), engine.binding_count());
-    let want = (hud.expected_entities(), hud.expected_bindings());
-    if got != want {
-        return Err(format!("frame {frame}: entities/bindings {got:?}, expected {want:?}"));
-    }
-    Ok(())
-}
+/// Frames of scripted play within which a game over and a restart must
+/// have happened (CI runs exactly this many).
+const GAME_OVER_WITHIN: u64 = 600;
 
-/// Runs `frames` ticks without a terminal: a wave every 60 frames, all
-/// killed every 150, the game simulated through the handle; counts checked
-/// after every tick.
+/// Plays `frames` frames with the scripted player; every frame is checked
+/// by [`Session::step`]. Prints the notable frames and a summary.
 fn headless(frames: u64) -> Result<(), String> {
-    let mut engine = Engine::new();
-    let mut hud = Hud::new(&mut engine).map_err(|e| e.to_string())?;
-    let handle = engine.handle();
-    let mut rng = Rng(0x2545_f491);
-    let (mut waves, mut reaped, mut rejected, mut written) = (0, 0, 0, 0);
-    for frame in 0..frames {
-        if frame % 60 == 0 {
-            hud.spawn_wave(&mut engine, WAVE).map_err(|e| e.to_string())?;
-            waves += 1;
+    let mut session = Session::new(Rules::SCRIPTED)?;
+    let mut script = Script::default();
+    let mut shown = 0;
+    println!("hud: fresh game {:?} (entities, bindings)", session.fresh);
+    for _ in 0..frames {
+        let actions = script.actions(session.frame, &session.hud, &session.engine);
+        let report = session.step(&actions)?;
+        if let Some((empty, rebuilt)) = report.restart {
+            println!("frame {:>3}: restart: torn down to {empty:?}, rebuilt {rebuilt:?}", report.frame);
         }
-        if frame % 150 == 149 {
-            hud.kill_all(&mut engine).map_err(|e| e.to_string())?;
+        if report.messages.iter().any(|m| m == "you died") {
+            println!("frame {:>3}: game over at wave {}", report.frame, session.hud.wave);
         }
-        let targets: Vec<Entity> = hud.enemies.iter().map(|e| e.entity).collect();
-        simulate(&handle, hud.player, &targets, &mut rng).map_err(|e| e.to_string())?;
-        let stats = engine.tick();
-        rejected += stats.commands_rejected;
-        written += stats.properties_written;
-        reaped += hud.reap(&mut engine).map_err(|e| e.to_string())?;
-        check_counts(&engine, &hud, frame)?;
+        for rejection in report.rejections.iter().take(3usize.saturating_sub(shown)) {
+            let target = report.target_of(rejection).unwrap_or("?");
+            println!(
+                "frame {:>3}: AI command rejected: {} -> {target}: {}",
+                report.frame, rejection.call, rejection.error
+            );
+            shown += 1;
+        }
     }
-    hud.kill_all(&mut engine).map_err(|e| e.to_string())?;
-    engine.tick();
-    check_counts(&engine, &hud, frames)?;
-    let text = |e: Entity| engine.get::<Text>(e).map(|t| t.0).unwrap_or_default();
-    let summary = format!(
-        "hud: {frames} frames, {waves} waves, {reaped} enemies killed in play, {written} properties written, \
-         {rejected} commands rejected (aimed at the dead); final: {} | {} | {}; \
-         entities {} bindings {}: ok",
-        text(hud.health_label),
-        text(hud.ammo_label),
-        text(hud.score_label),
-        engine.entity_count(),
-        engine.binding_count()
+    let t = session.totals;
+    if frames >= GAME_OVER_WITHIN && (t.game_overs == 0 || t.restarts == 0) {
+        return Err(format!("no game over and restart within {frames} frames: {t:?}"));
+    }
+    let last = session.counts();
+    let left = session.finish()?;
+    println!(
+        "hud: {frames} frames ok: {} kills, {} game overs, {} restarts; AI sent {} commands, {} rejected \
+         (aimed at goblins killed that frame); {} properties written; counts {last:?} matched the model \
+         every frame; final teardown left {left:?}",
+        t.kills, t.game_overs, t.restarts, t.ai_commands, t.rejected, t.written
     );
-    hud.teardown(&mut engine).map_err(|e| e.to_string())?;
-    if (engine.entity_count(), engine.binding_count()) != (0, 0) {
-        return Err(format!(
-            "teardown left {} entities, {} bindings",
-            engine.entity_count(),
-            engine.binding_count()
-        ));
-    }
-    println!("{summary}; teardown left nothing");
     Ok(())
 }
 
-/// The terminal HUD. The game thread sends changes through the handle; this
-/// thread ticks, reaps dead enemies and draws.
+/// Plays in the terminal until `q`.
 fn interactive() -> Result<(), String> {
-    let mut engine = Engine::new();
-    let mut hud = Hud::new(&mut engine).map_err(|e| e.to_string())?;
-    hud.spawn_wave(&mut engine, WAVE).map_err(|e| e.to_string())?;
-    let (targets_tx, targets_rx) = bindery::crossbeam_channel::bounded::<Vec<Entity>>(1);
-    let running = Arc::new(AtomicBool::new(true));
-    let game = {
-        let handle = engine.handle();
-        let player = hud.player;
-        let running = running.clone();
-        thread::spawn(move || -> Result<(), Error> {
-            let mut rng = Rng(0x9e37_79b9);
-            let mut targets = Vec::new();
-            while running.load(Ordering::Relaxed) {
-                if let Ok(latest) = targets_rx.try_recv() {
-                    targets = latest;
-                }
-                simulate(&handle, player, &targets, &mut rng)?;
-                thread::sleep(Duration::from_millis(120));
-            }
-            Ok(())
-        })
-    };
-
+    let mut session = Session::new(Rules::INTERACTIVE)?;
     let mut terminal = ratatui::init();
-    let mut last = engine.tick();
-    let outcome = loop {
-        let _ = targets_tx.try_send(hud.enemies.iter().map(|e| e.entity).collect());
-        if let Err(e) = terminal.draw(|frame| draw(frame, &engine, &hud, &last)) {
-            break Err(e.to_string());
-        }
-        match event::poll(Duration::from_millis(33)) {
-            Ok(true) => match event::read() {
-                Ok(Event::Key(key)) if key.kind == KeyEventKind::Press => match key.code {
-                    KeyCode::Char('q') => break Ok(()),
-                    KeyCode::Char(' ') => {
-                        if let Err(e) = hud.spawn_wave(&mut engine, WAVE) {
-                            break Err(e.to_string());
-                        }
-                    }
-                    KeyCode::Char('k') => {
-                        if let Err(e) = hud.kill_all(&mut engine) {
-                            break Err(e.to_string());
-                        }
-                    }
-                    _ => {}
-                },
-                Ok(_) => {}
-                Err(e) => break Err(e.to_string()),
-            },
-            Ok(false) => {}
-            Err(e) => break Err(e.to_string()),
-        }
-        let stats = engine.tick();
-        if stats.commands_applied + stats.changes_applied > 0 {
-            last = stats; // show the last tick that did something
-        }
-        if let Err(e) = hud.reap(&mut engine) {
-            break Err(e.to_string());
-        }
-    };
+    let outcome = play(&mut terminal, &mut session);
     ratatui::restore();
-    running.store(false, Ordering::Relaxed);
-    match game.join() {
-        Ok(Ok(())) | Ok(Err(Error::EngineGone)) => outcome,
-        Ok(Err(e)) => Err(format!("game thread: {e}")),
-        Err(_) => Err("game thread panicked".into()),
-    }
+    outcome
 }
 
-fn color(tint: Tint) -> Color {
-    match tint {
-        Tint::Green => Color::Green,
-        Tint::Yellow => Color::Yellow,
-        Tint::Red => Color::Red,
+/// The frame loop: keys until the frame's time is up, a step, a draw.
+fn play(terminal: &mut DefaultTerminal, session: &mut Session) -> Result<(), String> {
+    let mut screen = ui::Screen::default();
+    let mut deadline = Instant::now();
+    loop {
+        deadline += FRAME;
+        let mut actions = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            if !event::poll(left).map_err(|e| e.to_string())? {
+                break;
+            }
+            match event::read().map_err(|e| e.to_string())? {
+                Event::Key(key) if key.kind == KeyEventKind::Press => match key.code {
+                    KeyCode::Char('q') | KeyCode::Esc => return Ok(()),
+                    code => actions.extend(ui::action_for(code)),
+                },
+                _ => {}
+            }
+        }
+        deadline = deadline.max(Instant::now());
+        let report = session.step(&actions)?;
+        screen.record(report);
+        terminal.draw(|frame| ui::draw(frame, session, &screen)).map_err(|e| e.to_string())?;
     }
-}
-
-/// Draws the widgets from their bound components: nothing here reads game
-/// state directly.
-fn draw(frame: &mut ratatui::Frame<'_>, engine: &Engine, hud: &Hud, last: &TickStats) {
-    let text = |e: Entity| engine.get::<Text>(e).map(|t| t.0).unwrap_or_default();
-    let [gauge_area, labels_area, enemies_area, stats_area] = Layout::vertical([
-        Constraint::Length(3),
-        Constraint::Length(3),
-        Constraint::Min(4),
-        Constraint::Length(4),
-    ])
-    .areas(frame.area());
-
-    let fill = engine.get::<Fill>(hud.gauge).map(|f| f.0).unwrap_or(0.0);
-    let tint = engine.get::<Tint>(hud.gauge).unwrap_or(Tint::Red);
-    frame.render_widget(
-        Gauge::default()
-            .block(Block::bordered().title(" Health "))
-            .gauge_style(Style::default().fg(color(tint)))
-            .ratio(fill.clamp(0.0, 1.0))
-            .label(text(hud.health_label)),
-        gauge_area,
-    );
-    frame.render_widget(
-        Paragraph::new(format!("{}    {}", text(hud.ammo_label), text(hud.score_label)))
-            .block(Block::bordered()),
-        labels_area,
-    );
-    let rows: Vec<ratatui::text::Line<'_>> = engine
-        .children(hud.enemy_list)
-        .into_iter()
-        .map(|row| {
-            let tint = engine.get::<Tint>(row).unwrap_or(Tint::Green);
-            ratatui::text::Line::styled(text(row), Style::default().fg(color(tint)))
-        })
-        .collect();
-    let title = format!(" Enemies ({}) — space: wave, k: kill all, q: quit ", rows.len());
-    frame.render_widget(List::new(rows).block(Block::bordered().title(title)), enemies_area);
-    frame.render_widget(
-        Paragraph::new(format!(
-            "entities {}  bindings {}\n{last}, {} commands ({} rejected)",
-            engine.entity_count(),
-            engine.binding_count(),
-            last.commands_applied,
-            last.commands_rejected
-        ))
-        .block(Block::bordered().title(" Engine ")),
-        stats_area,
-    );
 }
