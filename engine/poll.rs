@@ -59,10 +59,10 @@ impl<T: Property> Poller for Polled<T> {
     }
 
     fn refresh(&mut self, world: &World) {
-        if let Ok(current) = world.get::<&T>(self.entity) {
-            if *current != self.last {
-                self.last = T::clone(&current);
-            }
+        if let Ok(current) = world.get::<&T>(self.entity)
+            && *current != self.last
+        {
+            self.last = T::clone(&current);
         }
     }
 

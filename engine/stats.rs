@@ -28,18 +28,24 @@ use std::time::Duration;
 pub struct TickStats {
     /// The tick's number, counting from 1.
     pub tick: u64,
-    /// Changes that propagated: property changes (`set`, `insert`, `modify`)
-    /// and the initial syncs of new or resumed bindings.
+    /// Changes that took effect: changes (`set`, `insert`, `modify`, polls,
+    /// `mark_changed`) of bound properties that won their property, and the
+    /// initial syncs of new or resumed bindings that won their target. A
+    /// change of a property no binding touches is not counted.
     pub changes_applied: usize,
-    /// Changes overtaken by a newer change to the same property within the
-    /// tick (the newer one wins).
+    /// Changes overtaken by a newer change within the tick: an older change
+    /// of the same property, or a change or sync that lost its property to a
+    /// newer change (the newer one wins). A sync whose binding carried a
+    /// newer change of its source counts as neither applied nor superseded.
     pub changes_superseded: usize,
-    /// Bindings that computed their target (one per edge reached).
+    /// Bindings and derivations that computed their target: at most one per
+    /// property (or bound field) per settle.
     pub bindings_fired: usize,
     /// Properties whose value actually changed.
     pub properties_written: usize,
-    /// Edges not followed because their target was already settled this tick:
-    /// a cycle closing or a second path reaching the same property.
+    /// Bindings that brought a change to a property the same change had
+    /// already decided, and were not computed: a cycle closing, or a second
+    /// path. A derivation counts once per input that brought it.
     pub cycles_cut: usize,
     /// Bindings removed because an endpoint vanished behind the engine's back
     /// (an entity despawned, or a component removed, through the world).

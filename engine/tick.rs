@@ -100,12 +100,12 @@ impl Engine {
                 "tick settled"
             );
         }
-        if self.fault_policy == FaultPolicy::Panic {
-            if let Some(fault) = self.faults.first() {
-                // The tick completed and the engine is consistent: now the
-                // panic goes on.
-                std::panic::resume_unwind(Box::new(fault.message.clone()));
-            }
+        if self.fault_policy == FaultPolicy::Panic
+            && let Some(fault) = self.faults.first()
+        {
+            // The tick completed and the engine is consistent: now the
+            // panic goes on.
+            std::panic::resume_unwind(Box::new(fault.message.clone()));
         }
         stats
     }

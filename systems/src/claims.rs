@@ -43,6 +43,21 @@ struct Claim {
     covered: bool,
 }
 
+/// A way one change may claim a unit at the distance being flooded: an
+/// entry (`seed`) or a binding from a unit it claimed one step nearer.
+#[derive(Clone, Copy, Debug)]
+struct Candidate {
+    unit: u32,
+    /// The bringing binding's creation (or resume) stamp: ties go to the
+    /// newest.
+    born: u64,
+    via: Via,
+    /// The claimed unit it comes from, or [`NONE`] for an entry.
+    parent: u32,
+    /// Index into `seeds` for an entry, or [`NONE`].
+    seed: u32,
+}
+
 const UNCLAIMED: Claim = Claim { flood: NONE, via: Via::NONE, dist: 0, parent: NONE, covered: false };
 
 /// What planning one cycle counted.
@@ -85,6 +100,7 @@ pub(crate) struct Claims {
     claims: Vec<Claim>,
     order: Vec<u32>,
     floods: Vec<(u64, u32, u32)>,
+    candidates: Vec<Candidate>,
     /// The last plan, in the order to compute it.
     pub plan: Vec<Step>,
 }
@@ -316,8 +332,10 @@ impl Claims {
     }
 
     /// Floods cycle `g` with the change of `seeds[range]` (one stamp; several
-    /// seeds when it enters at several units), nearest first, claiming every
-    /// unit no newer change claimed.
+    /// seeds when it enters at several units), claiming every unit no newer
+    /// change claimed, level by level in distance: the entries and the flood
+    /// steps of one distance compete together, and of those reaching one
+    /// unit the newest binding claims it (as rule 3 breaks ties).
     #[allow(clippy::too_many_arguments)] // the buffers it floods, and where
     fn flood(
         &mut self,
@@ -331,86 +349,112 @@ impl Claims {
     ) {
         let flood = self.floods.len() as u32;
         let start = self.order.len();
-        let members = cycles.members(g);
-        let (mut k, mut cursor) = (range.start, start);
-        let exclude = self.seeds[range.start].exclude;
-        let excluded =
-            |me: &Self, pos: u32| me.excluded[exclude.0 as usize..exclude.1 as usize].contains(&pos);
+        let mut k = range.start;
+        let (mut level, mut dist) = (start..start, 0);
         loop {
-            let next_seed = k < range.end
-                && (cursor == self.order.len()
-                    || self.seeds[k].offer.dist <= self.claims[self.order[cursor] as usize].dist);
-            if next_seed {
-                let seed = self.seeds[k];
+            let next = match (level.is_empty(), k < range.end) {
+                (false, _) => dist + 1,
+                (true, true) => self.seeds[k].offer.dist,
+                (true, false) => break,
+            };
+            self.candidates.clear();
+            while k < range.end && self.seeds[k].offer.dist == next {
+                let seed = &self.seeds[k];
+                let (unit, via, born) = (seed.unit, seed.offer.via, seed.born);
+                self.candidates.push(Candidate { unit, born, via, parent: NONE, seed: k as u32 });
                 k += 1;
-                let claim = self.claims[seed.unit as usize];
-                if claim.flood != NONE {
-                    if seed.offer.via == Via::OWN {
-                        stats.superseded += 1;
-                    } else if claim.flood == flood && claim.via != seed.offer.via {
-                        stats.cut += 1; // the same change, by a second binding
-                    } else if seed.sync && claim.via == seed.offer.via {
-                        stats.syncs_won += 1; // carried by a newer change of its source
-                    }
+            }
+            for i in level.clone() {
+                self.expand(self.order[i], cycles, g, graph, visits, epoch);
+            }
+            self.candidates.sort_by_key(|c| (c.unit, std::cmp::Reverse(c.born)));
+            let before = self.order.len();
+            for i in 0..self.candidates.len() {
+                let c = self.candidates[i];
+                if c.seed != NONE {
+                    self.enter(c.seed as usize, flood, stats);
                     continue;
                 }
-                let sources = &self.excluded[seed.exclude.0 as usize..seed.exclude.1 as usize];
-                if sources.iter().any(|&p| {
-                    (self.first[p as usize]..self.first[p as usize + 1])
-                        .any(|u| self.claims[u as usize].flood != NONE)
-                }) {
-                    continue; // its source is claimed by a newer change, which carries it
-                }
-                if seed.offer.via == Via::OWN {
-                    stats.applied += 1;
-                } else if seed.sync {
-                    stats.syncs_won += 1;
-                    stats.applied += (seed.offer.stamp == seed.born) as usize;
-                }
-                let claim =
-                    Claim { flood, via: seed.offer.via, dist: seed.offer.dist, parent: NONE, covered: false };
-                self.claim(seed.unit, claim);
-                continue;
-            }
-            if cursor == self.order.len() {
-                break;
-            }
-            let u = self.order[cursor];
-            cursor += 1;
-            let claim = self.claims[u as usize];
-            if claim.covered {
-                continue; // its member's whole component passes everything on
-            }
-            let (pos, field) = self.units[u as usize];
-            let back = claim.via.as_edge().map_or(NONE, |a| graph.edges[a as usize].twin);
-            let node = visits.list[cycles.member(members.start + pos as usize) as usize].node;
-            let mut e = graph.nodes[node as usize].out_head;
-            while e != NONE {
-                let edge = graph.edges[e as usize];
-                let this = e;
-                e = edge.out_next;
-                let reads = field == WHOLE || edge.from == WHOLE || edge.from == field;
-                if this == back || !reads {
-                    continue; // straight back along the binding it came by, or a field it did not change
-                }
-                let Some(w) = waiting_target(graph, visits, epoch, &edge) else { continue };
-                if cycles.group_of(w) != g {
-                    continue; // leaves the cycle: offered when the cycle has settled
-                }
-                let target_pos = cycles.pos_of(w);
-                let target = self.unit_of(target_pos, edge.field);
-                let via =
-                    if edge.kind == EdgeKind::Feeder { Via::derivation(edge.slot) } else { Via::edge(this) };
-                let other = self.claims[target as usize];
-                if other.flood == flood || excluded(self, target_pos) {
-                    if other.via != via {
+                let other = self.claims[c.unit as usize];
+                let exclude = self.seeds[range.start].exclude;
+                let excluded = self.excluded[exclude.0 as usize..exclude.1 as usize]
+                    .contains(&self.units[c.unit as usize].0);
+                if other.flood == flood || excluded {
+                    if other.via != c.via {
                         stats.cut += 1; // the change reaches a unit it already claimed
                     }
                 } else if other.flood == NONE {
-                    self.claim(target, Claim { flood, via, dist: claim.dist + 1, parent: u, covered: false });
+                    let claim = Claim { flood, via: c.via, dist: next, parent: c.parent, covered: false };
+                    self.claim(c.unit, claim);
                 }
             }
+            (level, dist) = (before..self.order.len(), next);
         }
         self.floods.push((self.seeds[range.start].offer.stamp, start as u32, self.order.len() as u32));
+    }
+
+    /// The change of `seeds[k]` enters at its unit, unless that unit (or the
+    /// sync's source) is claimed already.
+    fn enter(&mut self, k: usize, flood: u32, stats: &mut ClaimStats) {
+        let seed = self.seeds[k];
+        let claim = self.claims[seed.unit as usize];
+        if claim.flood != NONE {
+            if seed.offer.via == Via::OWN {
+                stats.superseded += 1;
+            } else if claim.flood == flood && claim.via != seed.offer.via {
+                stats.cut += 1; // the same change, by a second binding
+            } else if seed.sync && claim.via == seed.offer.via {
+                stats.syncs_won += 1; // carried by a newer change of its source
+            }
+            return;
+        }
+        let sources = &self.excluded[seed.exclude.0 as usize..seed.exclude.1 as usize];
+        if sources.iter().any(|&p| {
+            (self.first[p as usize]..self.first[p as usize + 1])
+                .any(|u| self.claims[u as usize].flood != NONE)
+        }) {
+            return; // its source is claimed by a newer change, which carries it
+        }
+        if seed.offer.via == Via::OWN {
+            stats.applied += 1;
+        } else if seed.sync {
+            stats.syncs_won += 1;
+            stats.applied += (seed.offer.stamp == seed.born) as usize;
+        }
+        let claim = Claim { flood, via: seed.offer.via, dist: seed.offer.dist, parent: NONE, covered: false };
+        self.claim(seed.unit, claim);
+    }
+
+    /// Adds, for claimed unit `u`, a candidate for each unit of the cycle a
+    /// binding from it reaches (one step further).
+    fn expand(&mut self, u: u32, cycles: &Cycles, g: u32, graph: &BindingGraph, visits: &Visits, epoch: u32) {
+        let claim = self.claims[u as usize];
+        if claim.covered {
+            return; // its member's whole component passes everything on
+        }
+        let (pos, field) = self.units[u as usize];
+        let back = claim.via.as_edge().map_or(NONE, |a| graph.edges[a as usize].twin);
+        let node = visits.list[cycles.member(cycles.members(g).start + pos as usize) as usize].node;
+        let mut e = graph.nodes[node as usize].out_head;
+        while e != NONE {
+            let edge = graph.edges[e as usize];
+            let this = e;
+            e = edge.out_next;
+            let reads = field == WHOLE || edge.from == WHOLE || edge.from == field;
+            if this == back || !reads {
+                continue; // straight back along the binding it came by, or a field it did not change
+            }
+            let Some(w) = waiting_target(graph, visits, epoch, &edge) else { continue };
+            if cycles.group_of(w) != g {
+                continue; // leaves the cycle: offered when the cycle has settled
+            }
+            let unit = self.unit_of(cycles.pos_of(w), edge.field);
+            let (via, born) = if edge.kind == EdgeKind::Feeder {
+                (Via::derivation(edge.slot), graph.derivations[edge.slot as usize].born)
+            } else {
+                (Via::edge(this), edge.born)
+            };
+            self.candidates.push(Candidate { unit, born, via, parent: u, seed: NONE });
+        }
     }
 }

@@ -35,8 +35,11 @@ use crate::settle::{PropagateScratch, PropagateStats, Settle};
 ///   settled: the newest change among its inputs that changed (or its sync,
 ///   if newer). The **distance** of an offer is the number of bindings the
 ///   change crossed: one more than the source's, one for a sync.
-/// - **Settled**: decided for this settle. **Changed**: settled with its own
-///   change, or written by the binding that decided it.
+/// - **Settled**: decided for this settle. **Changed**: it has an own change
+///   in this settle (its value is new, whichever change decided it), or the
+///   binding that decided it wrote it. A changed property carries the change
+///   that decided it: a property `set` in this settle but decided by a newer
+///   change that computed the same value passes that newer change on.
 /// - **Cut**: a binding that brought the deciding change a second way (a
 ///   cycle closing, another path) and was not computed; counted in
 ///   [`PropagateStats::cycles_cut`].
@@ -67,11 +70,12 @@ use crate::settle::{PropagateScratch, PropagateStats, Settle};
 ///    - Its entries are the own changes of its members, the offers of
 ///      bindings into it from outside, and the syncs owed by bindings inside
 ///      it.
-///    - **Claims.** Changes claim members newest first (of equal stamps,
-///      nearest entry first). A change claims each unclaimed member it enters
-///      at, then floods on from what it claimed, nearest first: each binding
-///      from a claimed member to an unclaimed one claims it, one step
-///      further. It never goes straight back along the two-way binding it
+///    - **Claims.** Changes claim members newest first. A change claims
+///      the members it can reach in order of distance, nearest first: where
+///      it enters (at the entry's distance) and one binding further from each
+///      member it claimed (its flood) alike. Of the bindings reaching an
+///      unclaimed member at one distance, the newest claims it (as in rule
+///      3). A change never goes straight back along the two-way binding it
 ///      came by (that is how a pair settles; not counted); a member it
 ///      already claimed another way is a cut; a member a newer change
 ///      claimed stops it. A sync never claims its own source (reaching it is
@@ -82,9 +86,15 @@ use crate::settle::{PropagateScratch, PropagateStats, Settle};
 ///      order it claimed: a member claimed by its own change keeps it; one
 ///      claimed where a change entered (an offer from outside, a sync) is
 ///      computed by that binding; one claimed from another member is computed
-///      only if that member changed. Rule 4 applies to every computation;
-///      a derivation reads its other inputs as they are at that moment.
-///      Unclaimed members keep their values.
+///      if that member changed, or if it has an own change of its own (which
+///      lost: its value gives way to the claiming binding's). Rule 4 applies
+///      to every computation; a derivation reads its other inputs as they
+///      are at that moment. Unclaimed members keep their values.
+///    - Claims are made before any value is known. So a member claimed
+///      through a member that turned out unchanged keeps its value, even
+///      when a farther binding brought the same change to it (that binding
+///      is cut); and a newer change that leaves a member unchanged still
+///      keeps older changes out of what it claimed beyond it.
 ///
 /// Consequences: a chain of any length, built in any order, settles in one
 /// call; the end of a two-way pair set last wins and reaches the other end;

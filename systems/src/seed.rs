@@ -167,7 +167,6 @@ impl Settle<'_> {
             self.queue_unit_fire(written, u);
             return;
         }
-        self.stats.bindings_fired += 1;
         self.queue_fire(written, via);
     }
 }

@@ -25,11 +25,16 @@ use crate::visit::{Offer, Phase, Via, Visit, Visits};
 /// What one [`propagate`](crate::propagate) call did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PropagateStats {
-    /// Changes that took effect: own changes that won their property, and
-    /// syncs of new or resumed bindings that won their target.
+    /// Changes that took effect: own changes of bound properties that won
+    /// their property, and syncs of new or resumed bindings that won their
+    /// target. (An own change of a property no binding touches never
+    /// reaches the settle and is not counted.)
     pub changes_applied: usize,
-    /// Changes overtaken by a newer one: an older change of the same
-    /// property, a change or sync that lost its property to a newer change.
+    /// Changes overtaken by a newer one: an older own change of the same
+    /// property, an own change or sync that lost its property to a newer
+    /// change. A sync whose binding carried a newer change of its source
+    /// is neither applied nor superseded: the binding computed, with that
+    /// change.
     pub changes_superseded: usize,
     /// Bindings that computed their target (one per property decided by a
     /// binding or derivation).
@@ -37,7 +42,8 @@ pub struct PropagateStats {
     /// Properties whose value actually changed.
     pub properties_written: usize,
     /// Bindings that brought a change to a property the same change had
-    /// already decided: a cycle closing, or a second path.
+    /// already decided, and were not computed: a cycle closing, or a second
+    /// path. A derivation counts once per input that brought it.
     pub cycles_cut: usize,
     /// Bindings removed because an endpoint had vanished behind the engine's
     /// back (entity despawned or component removed through the world).
@@ -484,10 +490,14 @@ impl<'a> Settle<'a> {
     pub(crate) fn run_lanes(&mut self) {
         for i in 0..self.s.touched.len() {
             let lane = self.s.touched[i];
-            let mut batch = std::mem::take(&mut self.s.batches[lane as usize]);
-            self.run_guarded(lane, &batch);
-            batch.clear();
-            self.s.batches[lane as usize] = batch;
+            let (lanes, world, out) = (&mut self.graph.lanes, &mut *self.world, &mut self.s.out);
+            let fires = &self.s.batches[lane as usize];
+            (out.cursor, out.done) = (0, 0);
+            // No panic costs one `catch_unwind` per batch, nothing more.
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| lanes.run(lane, world, fires, out))) {
+                self.recover(lane, payload);
+            }
+            self.s.batches[lane as usize].clear();
         }
         self.s.touched.clear();
         if !self.s.out.broken.is_empty() {
@@ -520,13 +530,20 @@ impl<'a> Settle<'a> {
         self.s.out.written.clear();
     }
 
-    /// Runs lane `lane` on `fires`, catching panics: a fire whose user code
-    /// panics is recorded as a fault and skipped, and the rest of the batch
-    /// runs (see `LaneOutput::cursor`). With `stop_on_fault`, the panic is
-    /// resumed once recorded. No panic costs one `catch_unwind` per batch.
-    fn run_guarded(&mut self, lane: u32, fires: &[Fire]) {
+    /// After lane `lane` panicked in its batch: records the faulty fire (at
+    /// `out.cursor`) and runs the rest of the batch, around each further
+    /// faulty fire, so every fire that does not panic is computed (see
+    /// `LaneOutput::cursor`). With `stop_on_fault`, the panic is resumed
+    /// once recorded.
+    #[cold]
+    #[inline(never)]
+    fn recover(&mut self, lane: u32, payload: Box<dyn Any + Send>) {
+        let fires = std::mem::take(&mut self.s.batches[lane as usize]);
         let mut ranges = std::mem::take(&mut self.s.ranges);
-        ranges.push((0, fires.len()));
+        let (at, done) = (self.s.out.cursor, self.s.out.done);
+        ranges.push((at + 1, fires.len()));
+        ranges.push((done, at));
+        self.fault(fires[at], payload);
         while let Some((from, to)) = ranges.pop() {
             if from >= to {
                 continue;
@@ -542,6 +559,7 @@ impl<'a> Settle<'a> {
             }
         }
         self.s.ranges = ranges;
+        self.s.batches[lane as usize] = fires;
     }
 
     /// Records a panic caught computing `fire`.
@@ -692,10 +710,13 @@ impl<'a> Settle<'a> {
             for i in 0..steps {
                 let Step { visit: v, field, offer, parent, covered } = self.s.claims.plan[i];
                 self.settle_member(v);
-                // Computed if the change entered here, or its carrier changed.
+                // Computed if the change entered here, or its carrier changed,
+                // or it beat an own change of this member (whose value must
+                // give way to the carrier's even when the carrier kept its).
                 let compute = offer.via.is_binding()
                     && !covered
-                    && parent.is_none_or(|(pv, pf)| self.s.visits.carried(pv, pf).is_some());
+                    && (self.s.visits.list[v as usize].own != 0
+                        || parent.is_none_or(|(pv, pf)| self.s.visits.carried(pv, pf).is_some()));
                 if field == WHOLE {
                     self.s.visits.list[v as usize].best = offer;
                 } else {

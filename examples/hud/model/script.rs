@@ -34,7 +34,7 @@ impl Script {
             }
             return actions;
         }
-        if frame % 3 == 0 {
+        if frame.is_multiple_of(3) {
             actions.push(Action::Attack);
         }
         let health = engine.get::<Health>(hud.player).map_or(0, |h| h.0);
@@ -42,10 +42,10 @@ impl Script {
         if health < DRINK_BELOW && potions > 0 {
             actions.push(Action::Potion);
         }
-        if frame % 37 == 0 {
+        if frame.is_multiple_of(37) {
             actions.push(Action::SelectNext);
         }
-        if frame % 53 == 0 {
+        if frame.is_multiple_of(53) {
             actions.push(Action::SelectPrev);
         }
         match (frame % 90, hud.inventory.is_some()) {
