@@ -240,6 +240,13 @@ impl Engine {
     /// [`bind_field`](Engine::bind_field)). The accessors are cloned: one
     /// copy for each direction.
     ///
+    /// A `set` or `modify` of either component is a change of the whole
+    /// component, every field included: made later in a frame than a change
+    /// of the other end's field, it wins the bound field too (the newest
+    /// change wins). Widgets that each write their own field of a settings
+    /// component (a slider, a checkbox), each bound to its field, never
+    /// undo each other.
+    ///
     /// # Errors
     /// As [`bind_field`](Engine::bind_field).
     ///

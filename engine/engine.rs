@@ -397,6 +397,12 @@ impl Engine {
     /// Prefer [`set`](Engine::set), [`insert`](Engine::insert) and
     /// [`modify`](Engine::modify) for writes: they propagate. See
     /// [`world_mut`](Engine::world_mut) for writing directly.
+    ///
+    /// Once a [`Handle`] exists, the world also holds the ids pooled for
+    /// [`Handle::spawn`] (entities with one private marker component and
+    /// nothing else), which [`entity_count`](Engine::entity_count) leaves
+    /// out: a query for your own components never sees them, but
+    /// `world().len()` and a query for `()` do.
     pub fn world(&self) -> &World {
         &self.world
     }

@@ -82,6 +82,28 @@ impl GraphSnapshot {
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn to_dot(&self) -> String {
+        self.to_dot_with(|_| None)
+    }
+
+    /// As [`to_dot`](GraphSnapshot::to_dot), with each entity labelled by
+    /// `label` where it returns `Some` (a `Name` component, say) instead of
+    /// its id.
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Health(f32);
+    /// # #[derive(Clone, Debug, PartialEq)] struct Width(f32);
+    /// struct Name(&'static str);
+    /// let mut engine = bindery::Engine::new();
+    /// let player = engine.spawn((Health(10.0), Name("player")));
+    /// let bar = engine.spawn((Width(0.0), Name("health bar")));
+    /// engine.bind_map(player, bar, |h: &Health| Width(h.0))?;
+    /// let world = engine.world();
+    /// let dot = engine.binding_graph().to_dot_with(|e| world.get::<&Name>(e).ok().map(|n| n.0.to_string()));
+    /// assert!(dot.contains("label=\"player\\nHealth\"") && dot.contains("label=\"health bar\\nWidth\""));
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn to_dot_with(&self, label: impl Fn(Entity) -> Option<String>) -> String {
         let mut out = String::from(
             "digraph bindings {\n  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n",
         );
@@ -91,7 +113,8 @@ impl GraphSnapshot {
             nodes.extend(edge.inputs.iter().copied());
         }
         for (entity, ty) in &nodes {
-            let label = quoted(&format!("e{}\\n{}", entity.id(), short(ty)));
+            let name = label(*entity).unwrap_or_else(|| format!("e{}", entity.id()));
+            let label = quoted(&format!("{name}\\n{}", short(ty)));
             let _ = writeln!(out, "  {} [label={label}];", node_id(*entity, ty));
         }
         for edge in &self.edges {
