@@ -11,25 +11,63 @@ use hecs::{DynamicBundle, Entity};
 
 use crate::{Engine, Error};
 
-/// What a command does to the engine.
-type Apply = Box<dyn FnOnce(&mut Engine) -> Result<(), Error> + Send>;
-/// Tells a command's receipt the error it ended with, when it could not
-/// (it panicked).
-type Notify = Box<dyn FnOnce(Error) + Send>;
-
 /// A queued command: runs on the engine in the next tick, named by the
-/// `Handle` call that queued it.
-pub(crate) struct Command {
+/// `Handle` call that queued it. One box, so the channel carries 16 bytes a
+/// command.
+pub(crate) type Command = Box<dyn Job>;
+
+/// What a queued command is to the engine.
+pub(crate) trait Job: Send {
     /// The `Handle` method, reported in a [`Rejection`](crate::Rejection).
-    pub(crate) call: &'static str,
-    pub(crate) run: Apply,
-    /// For a command with a receipt: tells it of a panic.
-    pub(crate) notify: Option<Notify>,
+    fn call(&self) -> &'static str;
+    /// Runs the command (once).
+    fn run(&mut self, engine: &mut Engine) -> Result<(), Error>;
+    /// The command panicked in `run`: tells its receipt, if it has one.
+    fn panicked(&mut self, _error: Error) {}
 }
 
-impl Command {
-    fn new(call: &'static str, run: impl FnOnce(&mut Engine) -> Result<(), Error> + Send + 'static) -> Self {
-        Self { call, run: Box::new(run), notify: None }
+/// A fire-and-forget command.
+struct Plain<F> {
+    call: &'static str,
+    f: Option<F>,
+}
+
+impl<F: FnOnce(&mut Engine) -> Result<(), Error> + Send> Job for Plain<F> {
+    fn call(&self) -> &'static str {
+        self.call
+    }
+
+    fn run(&mut self, engine: &mut Engine) -> Result<(), Error> {
+        self.f.take().map_or(Ok(()), |f| f(engine))
+    }
+}
+
+/// A command whose outcome goes to a [`Receipt`].
+struct WithReceipt<T, F> {
+    call: &'static str,
+    f: Option<F>,
+    outcome: Sender<Result<T, Error>>,
+}
+
+impl<T, F> Job for WithReceipt<T, F>
+where
+    T: Send,
+    F: FnOnce(&mut Engine) -> Result<T, Error> + Send,
+{
+    fn call(&self) -> &'static str {
+        self.call
+    }
+
+    fn run(&mut self, engine: &mut Engine) -> Result<(), Error> {
+        let Some(f) = self.f.take() else { return Ok(()) };
+        let outcome = f(engine);
+        let status = outcome.as_ref().map(|_| ()).map_err(Clone::clone);
+        let _ = self.outcome.send(outcome); // the receipt may have been dropped
+        status
+    }
+
+    fn panicked(&mut self, error: Error) {
+        let _ = self.outcome.send(Err(error));
     }
 }
 
@@ -156,7 +194,7 @@ impl Handle {
         call: &'static str,
         run: impl FnOnce(&mut Engine) -> Result<(), Error> + Send + 'static,
     ) -> Result<(), Error> {
-        self.send_command(Command::new(call, run))
+        self.send_command(Box::new(Plain { call, f: Some(run) }))
     }
 
     fn send_command(&self, command: Command) -> Result<(), Error> {
@@ -170,7 +208,7 @@ impl Handle {
         run: impl FnOnce(&mut Engine) -> Result<(), Error> + Send + 'static,
     ) -> Result<(), Error> {
         self.live()?;
-        self.commands.try_send(Command::new(call, run)).map_err(|e| match e {
+        self.commands.try_send(Box::new(Plain { call, f: Some(run) })).map_err(|e| match e {
             TrySendError::Full(_) => Error::Full,
             TrySendError::Disconnected(_) => Error::EngineGone,
         })
@@ -193,16 +231,7 @@ impl Handle {
         F: FnOnce(&mut Engine) -> Result<T, Error> + Send + 'static,
     {
         let (tx, rx) = crossbeam_channel::bounded(1);
-        let on_panic = tx.clone();
-        let mut command = Command::new(call, move |engine: &mut Engine| {
-            let outcome = f(engine);
-            let status = outcome.as_ref().map(|_| ()).map_err(Clone::clone);
-            let _ = tx.send(outcome); // the receipt may have been dropped
-            status
-        });
-        command.notify = Some(Box::new(move |error| {
-            let _ = on_panic.send(Err(error));
-        }));
+        let command = Box::new(WithReceipt { call, f: Some(f), outcome: tx });
         self.send_command(command)?;
         Ok(Receipt { outcome: rx })
     }

@@ -212,24 +212,22 @@ impl Engine {
         let _span = debug_span!("commands", queued).entered();
         let (mut applied, mut rejected) = (0, 0);
         while applied < queued {
-            let Ok(command) = self.commands.rx.try_recv() else { break };
+            let Ok(mut command) = self.commands.rx.try_recv() else { break };
             applied += 1;
-            let run = command.run;
-            let error = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(self))) {
+            let error = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| command.run(self))) {
                 Ok(Ok(())) => continue,
                 Ok(Err(error)) => error,
                 Err(payload) => {
                     let message = crate::faults::panic_message(&*payload);
+                    command.panicked(Error::Panicked(message.clone()));
                     self.caught(FaultSource::Command, payload); // resumed under `Poison`
-                    if let Some(notify) = command.notify {
-                        notify(Error::Panicked(message.clone()));
-                    }
                     Error::Panicked(message)
                 }
             };
             rejected += 1;
-            warn!(call = command.call, %error, "command rejected");
-            self.rejections.push(Rejection { call: command.call, error });
+            let call = command.call();
+            warn!(call, %error, "command rejected");
+            self.rejections.push(Rejection { call, error });
         }
         self.refill_pool();
         (applied, rejected)

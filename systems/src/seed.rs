@@ -12,6 +12,9 @@ impl Settle<'_> {
     /// syncs onto their targets as offers. Then decides what nothing else
     /// can change, and hands isolated two-way pairs to `cycles.rs`.
     pub(crate) fn seed(&mut self) {
+        if self.s.origins.len() >= WARM_UP_MIN {
+            self.warm_up_origins();
+        }
         for i in 0..self.s.origins.len() {
             let stamp = self.floor + i as u64;
             match self.s.origins[i] {
@@ -87,10 +90,30 @@ impl Settle<'_> {
         let mut sink = 0u32;
         let waiting = || self.s.visits.list.iter().filter(|v| v.waiting == 1);
         for visit in waiting() {
-            sink ^= edges[nodes[visit.node as usize].in_head as usize].source;
+            // An edge may straddle two cache lines: touch both ends of it.
+            let edge = &edges[nodes[visit.node as usize].in_head as usize];
+            sink ^= edge.born as u32 ^ edge.enabled as u32;
         }
         for visit in waiting() {
             sink ^= nodes[edges[nodes[visit.node as usize].in_head as usize].source as usize].in_head;
+        }
+        std::hint::black_box(sink);
+    }
+
+    /// Touches, for every recorded change, its entity's first property node
+    /// (both ends of it), as `warm_up_inputs` does, so that resolving the
+    /// changes to nodes does not take their cache misses one by one.
+    fn warm_up_origins(&self) {
+        let (nodes, index) = (&self.graph.nodes, &self.graph.entity_nodes);
+        let mut sink = 0u32;
+        for origin in &self.s.origins {
+            if let Origin::Property { entity, .. } = *origin
+                && let Some(&n) = index.get(entity.id() as usize)
+                && n != NONE
+            {
+                let node = &nodes[n as usize];
+                sink ^= node.entity.id() ^ node.visit;
+            }
         }
         std::hint::black_box(sink);
     }

@@ -218,12 +218,15 @@ impl<'a> Settle<'a> {
         let (nodes, edges) = (&self.graph.nodes, &self.graph.edges);
         let mut sink = 0u32;
         let visits = &self.s.visits.list;
+        // Records may straddle two cache lines: touch both ends of each.
         for &v in self.s.wave.iter().filter(|&&v| !visits[v as usize].leaf) {
-            sink ^= edges[nodes[visits[v as usize].node as usize].out_head as usize].target;
+            let edge = &edges[nodes[visits[v as usize].node as usize].out_head as usize];
+            sink ^= edge.born as u32 ^ edge.enabled as u32;
         }
         for &v in self.s.wave.iter().filter(|&&v| !visits[v as usize].leaf) {
             let out = nodes[visits[v as usize].node as usize].out_head;
-            sink ^= nodes[edges[out as usize].target as usize].epoch;
+            let target = &nodes[edges[out as usize].target as usize];
+            sink ^= target.entity.id() ^ target.epoch;
         }
         std::hint::black_box(sink);
     }
