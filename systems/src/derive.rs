@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 use bindery_components::Property;
 use hecs::{Entity, World};
 
-use crate::lane::{Fire, Lane, LaneOutput, Slots, write};
+use crate::lane::{Fire, Lane, LaneOutput, One, Slots, write, write_one};
 
 /// The property types a derivation reads: a tuple of one to six
 /// [`Property`] types (`(A,)`, `(A, B)`, ...), or [`Single<A>`] for one
@@ -269,6 +269,14 @@ where
                 None => out.broken.push(fire.edge),
             }
         }
+    }
+
+    fn run_one(&mut self, world: &mut World, fire: &Fire) -> Option<One> {
+        let Some((inputs, f)) = self.slots.get(fire.slot) else { return Some(One::Broken) };
+        Some(match M::with_mut(world, *inputs, |inputs| f.call(inputs)) {
+            Some(value) => write_one(world, fire.target, value),
+            None => One::Broken,
+        })
     }
 
     fn release(&mut self, slot: u32) {

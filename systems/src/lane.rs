@@ -86,12 +86,43 @@ pub(crate) trait Lane: Send + 'static {
     /// the fire in `out.cursor` and the fires already finished in `out.done`
     /// (see [`LaneOutput`]), and its own state must be sound at that point.
     fn run(&mut self, world: &mut World, fires: &[Fire], out: &mut LaneOutput);
+    /// Computes one fire on its own, if the lane can (`None` if not: then it
+    /// goes through [`run`](Lane::run) in a batch). The settle uses it for
+    /// a chain's links, which come one at a time.
+    fn run_one(&mut self, _world: &mut World, _fire: &Fire) -> Option<One> {
+        None
+    }
     /// Drops the transform in `slot` and makes the slot reusable.
     fn release(&mut self, slot: u32);
     /// Live transforms in this lane.
     fn len(&self) -> usize;
     /// For downcasting to the concrete lane when inserting a transform.
     fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+/// What [`Lane::run_one`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum One {
+    /// The target took a new value.
+    Written,
+    /// The computed value equalled the target's: nothing written.
+    Same,
+    /// An endpoint or its component is gone: the edge is broken.
+    Broken,
+}
+
+/// Writes `value` into `target`'s `T` if it differs (for
+/// [`Lane::run_one`]).
+#[inline]
+pub(crate) fn write_one<T: Property>(world: &mut World, target: hecs::Entity, value: T) -> One {
+    match world.query_one_mut::<&mut T>(target) {
+        Ok(current) if *current != value => {
+            *current = value;
+            One::Written
+        }
+        Ok(_) => One::Same,
+        Err(_) => One::Broken,
+    }
 }
 
 /// Writes `value` into a fire's target if it differs.
@@ -286,6 +317,14 @@ where
         }
     }
 
+    fn run_one(&mut self, world: &mut World, fire: &Fire) -> Option<One> {
+        let value = match (self.transforms.get(fire.slot), world.query_one_mut::<&S>(fire.source)) {
+            (Some(f), Ok(source)) => f(source),
+            _ => return Some(One::Broken),
+        };
+        Some(write_one(world, fire.target, value))
+    }
+
     fn release(&mut self, slot: u32) {
         self.transforms.release(slot);
     }
@@ -326,6 +365,12 @@ impl Lanes {
     #[inline]
     pub fn run(&mut self, lane: u32, world: &mut World, fires: &[Fire], out: &mut LaneOutput) {
         self.lanes[lane as usize].run(world, fires, out);
+    }
+
+    /// Runs one fire of lane `lane` on its own, if the lane can.
+    #[inline]
+    pub fn run_one(&mut self, lane: u32, world: &mut World, fire: &Fire) -> Option<One> {
+        self.lanes[lane as usize].run_one(world, fire)
     }
 
     /// Drops the transform in `slot` of lane `lane`.

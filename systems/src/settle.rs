@@ -17,7 +17,7 @@ use hecs::{Entity, World};
 use crate::claims::{Claims, Step};
 use crate::cycles::Cycles;
 use crate::graph::BindingGraph;
-use crate::lane::{Fire, LaneOutput};
+use crate::lane::{Fire, LaneOutput, One};
 use crate::pending::Origin;
 use crate::records::{EdgeKind, Field, NONE, PropertyNode, WHOLE};
 use crate::visit::{Offer, Phase, Via, Visit, Visits};
@@ -84,6 +84,8 @@ pub struct PropagateScratch {
     /// Decided, being computed; and decided during this wave, for the next.
     pub(crate) wave: Vec<u32>,
     pub(crate) next: Vec<u32>,
+    /// Links decided directly (`decide_direct`), to pass on depth first.
+    ahead: Vec<u32>,
     pub(crate) stack: Vec<u32>,
     /// Visits that wait for more than one input, not yet checked for
     /// inputs that can no longer change (see `Settle::count_silent`).
@@ -251,6 +253,16 @@ impl<'a> Settle<'a> {
         }
         let whole = self.decide(v);
         if let Some(via) = whole {
+            let visit = &self.s.visits.list[v as usize];
+            if visit.units == NONE && !visit.leaf {
+                let (lane, fire) = self.fire_of(v, via);
+                if self.run_direct(v, lane, &fire) {
+                    return;
+                }
+                self.push_fire(lane, fire);
+                self.s.next.push(v);
+                return;
+            }
             self.queue_fire(v, via);
         }
         if self.s.visits.list[v as usize].units != NONE {
@@ -301,6 +313,9 @@ impl<'a> Settle<'a> {
     /// what is left (the region walk), then finds its cycles.
     fn settle_all(&mut self) {
         loop {
+            if !self.s.ahead.is_empty() {
+                self.s.next.append(&mut self.s.ahead); // decided directly outside a wave (seed, region walk)
+            }
             if !self.s.cycles.ready.is_empty() {
                 self.settle_cycles();
                 continue;
@@ -347,6 +362,9 @@ impl<'a> Settle<'a> {
             let v = self.s.wave[i];
             if !self.s.visits.list[v as usize].leaf {
                 self.emit(v);
+                while let Some(y) = self.s.ahead.pop() {
+                    self.emit(y); // links decided directly, depth first
+                }
             }
         }
         self.s.wave.clear();
@@ -403,20 +421,71 @@ impl<'a> Settle<'a> {
         applied: bool,
         owes: bool,
         lane: u32,
-        mut fire: Fire,
+        (edge, slot, source): (u32, u32, Entity),
     ) {
         self.stats.bindings_fired += 1;
         self.syncs_won += owes as usize;
         self.stats.changes_applied += applied as usize;
-        let t = &mut self.graph.nodes[target as usize];
-        fire.node = target;
-        if t.out_head != NONE {
-            let v = self.s.visits.add(t, Visit::decided(target, offer, false), self.epoch);
-            self.decided += 1;
-            fire.visit = v;
-            self.s.next.push(v);
+        let t = &self.graph.nodes[target as usize];
+        let (entity, link) = (t.entity, t.out_head != NONE);
+        if link {
+            self.fresh_link(target, offer, lane, (edge, slot, source));
+            return;
         }
-        self.push_fire(lane, fire);
+        // The fire is built where it is stored (no copy through the stack).
+        self.push_fire(
+            lane,
+            Fire { edge, slot, visit: NONE, node: target, unit: NONE, source, target: entity },
+        );
+    }
+
+    /// `decide_fresh` for a property with bindings of its own: it gets a
+    /// visit, to be passed on, and is computed directly if it can be. (Out
+    /// of line: the leaf path, a fan-out's, stays a short loop.)
+    #[inline(never)]
+    fn fresh_link(&mut self, target: u32, offer: Offer, lane: u32, (edge, slot, source): (u32, u32, Entity)) {
+        let t = &mut self.graph.nodes[target as usize];
+        let entity = t.entity;
+        let v = self.s.visits.add(t, Visit::decided(target, offer, false), self.epoch);
+        self.decided += 1;
+        let fire = Fire { edge, slot, visit: v, node: target, unit: NONE, source, target: entity };
+        if !self.run_direct(v, lane, &fire) {
+            self.s.next.push(v);
+            self.push_fire(lane, fire);
+        }
+    }
+
+    /// Computes `fire`, which decides visit `v` (a property with bindings
+    /// of its own), at once and on its own, if its lane can: then `v` is
+    /// passed on right after the visit that decided it (depth first,
+    /// through `ahead`) instead of in the next wave. A chain's links come
+    /// one at a time, and a wave per link costs more than the link; leaves
+    /// still batch. Returns `false` (doing nothing) if the lane cannot.
+    fn run_direct(&mut self, v: u32, lane: u32, fire: &Fire) -> bool {
+        let (lanes, world) = (&mut self.graph.lanes, &mut *self.world);
+        let one = match catch_unwind(AssertUnwindSafe(|| lanes.run_one(lane, world, fire))) {
+            Ok(None) => return false,
+            Ok(Some(one)) => one,
+            Err(payload) => {
+                self.fault(*fire, payload);
+                One::Same
+            }
+        };
+        match one {
+            One::Written => {
+                let visit = &mut self.s.visits.list[v as usize];
+                (visit.changed, visit.written) = (true, true);
+                self.stats.properties_written += 1;
+                if self.graph.track_changes {
+                    let node = &self.graph.nodes[visit.node as usize];
+                    self.s.changed.push((node.entity, node.ty));
+                }
+            }
+            One::Broken => self.s.broken.push(fire.edge),
+            One::Same => {}
+        }
+        self.s.ahead.push(v);
+        true
     }
 
     /// Whether a binding owes its target a sync in this settle, and its
@@ -439,6 +508,13 @@ impl<'a> Settle<'a> {
     /// Queues `via` to compute visit `v`'s property in its lane's batch.
     #[inline]
     pub(crate) fn queue_fire(&mut self, v: u32, via: Via) {
+        let (lane, fire) = self.fire_of(v, via);
+        self.push_fire(lane, fire);
+    }
+
+    /// The fire computing visit `v`'s property through `via`, and its lane.
+    #[inline]
+    fn fire_of(&self, v: u32, via: Via) -> (u32, Fire) {
         let target = self.graph.nodes[self.s.visits.list[v as usize].node as usize].entity;
         let (lane, fire) = match (via.as_edge(), via.as_derivation()) {
             (Some(e), _) => {
@@ -474,7 +550,7 @@ impl<'a> Settle<'a> {
             }
             _ => unreachable!("only bindings fire"),
         };
-        self.push_fire(lane, fire);
+        (lane, fire)
     }
 
     /// Adds `fire` to lane `lane`'s batch.
@@ -611,40 +687,15 @@ impl<'a> Settle<'a> {
                 if t.inputs == 1 && edge.field == WHOLE {
                     let Some(offer) = offer else { continue }; // nothing to say, and nothing else will
                     // Its only input just settled: decided on the spot.
-                    let (lane, fire) = match via.as_derivation() {
+                    let (lane, computes) = match via.as_derivation() {
                         Some(d) => {
                             let d = &self.graph.derivations[d as usize];
-                            let (source, target) = (t.entity, t.entity);
-                            (
-                                d.lane,
-                                Fire {
-                                    edge: d.first(),
-                                    slot: d.slot,
-                                    visit: NONE,
-                                    node: 0,
-                                    unit: NONE,
-                                    source,
-                                    target,
-                                },
-                            )
+                            (d.lane, (d.first(), d.slot, t.entity))
                         }
-                        None => {
-                            let (slot, target) = (edge.slot, t.entity);
-                            (
-                                edge.lane,
-                                Fire {
-                                    edge: this,
-                                    slot,
-                                    visit: NONE,
-                                    node: 0,
-                                    unit: NONE,
-                                    source: entity,
-                                    target,
-                                },
-                            )
-                        }
+                        None => (edge.lane, (this, edge.slot, entity)),
                     };
-                    self.decide_fresh(target, offer, owes && offer.stamp == edge.born, owes, lane, fire);
+                    let applied = owes && offer.stamp == edge.born;
+                    self.decide_fresh(target, offer, applied, owes, lane, computes);
                 } else {
                     // Several inputs (or a field): this one is counted even if
                     // it brings nothing, or the property would wait for it
