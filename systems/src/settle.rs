@@ -442,7 +442,6 @@ impl<'a> Settle<'a> {
     /// `decide_fresh` for a property with bindings of its own: it gets a
     /// visit, to be passed on, and is computed directly if it can be. (Out
     /// of line: the leaf path, a fan-out's, stays a short loop.)
-    #[inline(never)]
     fn fresh_link(&mut self, target: u32, offer: Offer, lane: u32, (edge, slot, source): (u32, u32, Entity)) {
         let t = &mut self.graph.nodes[target as usize];
         let entity = t.entity;
