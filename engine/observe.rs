@@ -74,6 +74,9 @@ impl Observers {
 
     /// Drops every observer of `entity` (closing its subscriptions).
     pub(crate) fn forget(&mut self, entity: Entity) {
+        if self.by_entity.is_empty() {
+            return; // (a despawn's common case: nothing to hash)
+        }
         if let Some(list) = self.by_entity.remove(&entity) {
             for (_, id, _) in list {
                 self.index.remove(&id);

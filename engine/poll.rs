@@ -90,6 +90,9 @@ pub(crate) struct Polls {
 
 impl Polls {
     pub(crate) fn forget(&mut self, entity: Entity) {
+        if self.by_entity.is_empty() {
+            return; // (a despawn's common case: nothing to hash)
+        }
         if let Some(ids) = self.by_entity.remove(&entity) {
             for id in ids {
                 self.by_id.remove(&id);

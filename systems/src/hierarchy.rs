@@ -78,8 +78,10 @@ pub fn despawn_recursive(
     let _span = debug_span!("despawn_recursive", ?root).entered();
     detach(world, root);
     let mut stats = CleanupStats::default();
-    let mut stack = vec![root];
-    while let Some(e) = stack.pop() {
+    // Most despawns are of leaves: no stack (no allocation) for them.
+    let mut stack = Vec::new();
+    let mut next = Some(root);
+    while let Some(e) = next.take().or_else(|| stack.pop()) {
         if let Ok(children) = world.remove_one::<Children>(e) {
             stack.extend(children.0);
         }

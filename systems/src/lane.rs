@@ -8,11 +8,12 @@
 //! source component, apply the transform, compare, write.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
 use std::marker::PhantomData;
 
 use bindery_components::Property;
 use hecs::{Entity, World};
+
+use crate::types::TypeIdMap;
 
 /// Batches at least this large are computed through hecs views (one
 /// borrow per type for the batch; a view costs a pass over the archetypes).
@@ -343,7 +344,7 @@ where
 #[derive(Default)]
 pub(crate) struct Lanes {
     lanes: Vec<Box<dyn Lane>>,
-    index: HashMap<TypeId, u32>,
+    index: TypeIdMap<u32>,
 }
 
 impl Lanes {
@@ -393,6 +394,7 @@ impl Lanes {
 mod tests {
     use super::*;
     use crate::records::NONE;
+    use crate::types::TypeIdMap;
 
     #[derive(Clone, Debug, PartialEq)]
     struct A(i32);

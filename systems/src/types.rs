@@ -9,7 +9,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// instruction.
 #[derive(Default, Debug)]
 pub struct PropertyTypes {
-    index: HashMap<TypeId, u32, BuildHasherDefault<TypeIdHasher>>,
+    index: TypeIdMap<u32>,
     names: Vec<&'static str>,
 }
 
@@ -55,8 +55,13 @@ impl PropertyTypes {
 
 /// `TypeId`s are already well-distributed hashes; feed them through unchanged
 /// (the same trick as hecs' `TypeIdHasher`).
+///
+/// [`TypeIdMap`] is a map keyed by it.
 #[derive(Default)]
-struct TypeIdHasher(u64);
+pub(crate) struct TypeIdHasher(u64);
+
+/// A `HashMap` keyed by `TypeId`, hashed by [`TypeIdHasher`].
+pub(crate) type TypeIdMap<V> = HashMap<TypeId, V, BuildHasherDefault<TypeIdHasher>>;
 
 impl Hasher for TypeIdHasher {
     fn write(&mut self, bytes: &[u8]) {
