@@ -394,7 +394,6 @@ impl Lanes {
 mod tests {
     use super::*;
     use crate::records::NONE;
-    use crate::types::TypeIdMap;
 
     #[derive(Clone, Debug, PartialEq)]
     struct A(i32);
