@@ -3,11 +3,11 @@
 //! dirty list), compared as ratios.
 //!
 //! ```text
-//! cargo run --release --example tick_bench                 # every scenario, full size
-//! cargo run --release --example tick_bench -- --quick      # sizes / 10, few ticks (CI smoke)
-//! cargo run --release --example tick_bench -- --scenario sparse-1m,chain-10k
-//! cargo run --release --example tick_bench -- --json results.jsonl
-//! cargo run --release --example tick_bench -- --soak       # churn-10k for 10,000 ticks, RSS over time
+//! cargo run --release -p tick-bench                 # every scenario, full size
+//! cargo run --release -p tick-bench -- --quick      # sizes / 10, few ticks (CI smoke)
+//! cargo run --release -p tick-bench -- --scenario sparse-1m,chain-10k
+//! cargo run --release -p tick-bench -- --json results.jsonl
+//! cargo run --release -p tick-bench -- --soak       # churn-10k for 10,000 ticks, RSS over time
 //! ```
 //!
 //! A progress bar runs on stderr; the table goes to stdout. The exit status
@@ -84,7 +84,7 @@ fn main() -> ExitCode {
         args.scenario.clone()
     };
     if let Some(bad) = wanted.iter().find(|s| !SCENARIOS.contains(&s.as_str())) {
-        eprintln!("tick_bench: unknown scenario {bad:?}; known: {}", SCENARIOS.join(", "));
+        eprintln!("tick-bench: unknown scenario {bad:?}; known: {}", SCENARIOS.join(", "));
         return ExitCode::from(2);
     }
     // Each scenario once, in the order first named.
@@ -96,7 +96,7 @@ fn main() -> ExitCode {
         Some(path) => match std::fs::File::create(path) {
             Ok(file) => Some((path, std::io::BufWriter::new(file))),
             Err(e) => {
-                eprintln!("tick_bench: cannot create {}: {e}", path.display());
+                eprintln!("tick-bench: cannot create {}: {e}", path.display());
                 return ExitCode::from(2);
             }
         },
@@ -169,14 +169,14 @@ fn main() -> ExitCode {
         let written =
             outcomes.iter().try_for_each(|o| writeln!(file, "{}", o.json())).and_then(|()| file.flush());
         if let Err(e) = written {
-            eprintln!("tick_bench: cannot write {}: {e}", path.display());
+            eprintln!("tick-bench: cannot write {}: {e}", path.display());
             return ExitCode::from(2);
         }
     }
     if outcomes.iter().all(|o| o.ok) {
         ExitCode::SUCCESS
     } else {
-        eprintln!("tick_bench: a correctness check failed");
+        eprintln!("tick-bench: a correctness check failed");
         ExitCode::FAILURE
     }
 }
