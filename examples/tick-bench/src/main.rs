@@ -21,7 +21,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 use indicatif::{ProgressBar, ProgressStyle};
 use report::Outcome;
 use scenarios::Plan;
@@ -42,27 +42,77 @@ const SCENARIOS: [&str; 12] = [
     "all",
 ];
 
-/// bindery's tick benchmark.
-#[derive(Parser, Debug)]
-#[command(about = "Runs the BENCHMARKS.md scenarios on bindery and on a flat baseline")]
+/// The command line.
+#[derive(Debug)]
 struct Args {
-    /// Sizes / 10 and few ticks: a smoke run for CI.
-    #[arg(long)]
+    /// Sizes / 10 and few ticks.
     quick: bool,
-    /// Comma-separated scenarios to run (default: all).
-    #[arg(long, value_delimiter = ',')]
+    /// Scenarios to run (empty: all).
     scenario: Vec<String>,
-    /// Also write one JSON object per scenario to this file.
-    #[arg(long)]
+    /// Where to write the JSON lines.
     json: Option<std::path::PathBuf>,
-    /// Ticks to time per scenario (overrides each scenario's default; at
-    /// least 1).
-    #[arg(long, value_parser = parse_ticks)]
+    /// Ticks to time per scenario, overriding the defaults.
     ticks: Option<usize>,
-    /// Run only the leak soak: churn-10k for 10,000 ticks (or --ticks),
-    /// reporting RSS over time; fails if RSS grows more than 5%.
-    #[arg(long)]
+    /// Run only the leak soak.
     soak: bool,
+}
+
+impl Args {
+    /// The flags and their help. Built with clap's builder rather than its
+    /// derive macro: the derive needs a second `syn` in the cold build.
+    fn command() -> Command {
+        Command::new("tick-bench")
+            .about("Runs the BENCHMARKS.md scenarios on bindery and on a flat baseline")
+            .arg(
+                Arg::new("quick")
+                    .long("quick")
+                    .action(ArgAction::SetTrue)
+                    .help("Sizes / 10 and few ticks: a smoke run for CI"),
+            )
+            .arg(
+                Arg::new("scenario")
+                    .long("scenario")
+                    .value_name("NAMES")
+                    .value_delimiter(',')
+                    .action(ArgAction::Append)
+                    .help("Comma-separated scenarios to run (default: all)"),
+            )
+            .arg(
+                Arg::new("json")
+                    .long("json")
+                    .value_name("FILE")
+                    .value_parser(value_parser!(std::path::PathBuf))
+                    .help("Also write one JSON object per scenario to this file"),
+            )
+            .arg(
+                Arg::new("ticks")
+                    .long("ticks")
+                    .value_name("N")
+                    .value_parser(parse_ticks)
+                    .help("Ticks to time per scenario (overrides each scenario's default; at least 1)"),
+            )
+            .arg(Arg::new("soak").long("soak").action(ArgAction::SetTrue).help(
+                "Run only the leak soak: churn-10k for 10,000 ticks (or --ticks), reporting RSS over \
+                 time; fails if RSS grows more than 5%",
+            ))
+    }
+
+    /// Parses the process's arguments; exits with clap's message on a
+    /// usage error, and 0 after `--help`.
+    fn parse() -> Self {
+        Self::from_matches(&Self::command().get_matches())
+    }
+
+    /// The arguments out of clap's matches.
+    fn from_matches(m: &ArgMatches) -> Self {
+        Self {
+            quick: m.get_flag("quick"),
+            scenario: m.get_many::<String>("scenario").map_or_else(Vec::new, |v| v.cloned().collect()),
+            json: m.get_one::<std::path::PathBuf>("json").cloned(),
+            ticks: m.get_one::<usize>("ticks").copied(),
+            soak: m.get_flag("soak"),
+        }
+    }
 }
 
 /// Parses `--ticks`: a whole number of at least 1.
@@ -178,5 +228,35 @@ fn main() -> ExitCode {
     } else {
         eprintln!("tick-bench: a correctness check failed");
         ExitCode::FAILURE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(argv: &[&str]) -> Args {
+        Args::from_matches(&Args::command().try_get_matches_from(argv).expect("valid arguments"))
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn flags_parse_as_they_always_have() {
+        let a =
+            args(&["tick-bench", "--quick", "--scenario", "sparse-1m,chain-10k", "--scenario", "idle-1m"]);
+        assert!(a.quick && !a.soak);
+        assert_eq!(a.scenario, ["sparse-1m", "chain-10k", "idle-1m"]);
+        let a = args(&["tick-bench", "--json", "out.jsonl", "--ticks", "7", "--soak"]);
+        assert_eq!(a.json.as_deref(), Some(std::path::Path::new("out.jsonl")));
+        assert_eq!((a.ticks, a.soak, a.scenario.len()), (Some(7), true, 0));
+    }
+
+    #[test]
+    fn zero_ticks_is_a_usage_error() {
+        assert!(Args::command().try_get_matches_from(["tick-bench", "--ticks", "0"]).is_err());
     }
 }
