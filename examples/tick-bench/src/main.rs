@@ -14,8 +14,10 @@
 //! is non-zero if any scenario's correctness check failed.
 
 mod baseline;
-mod report;
+mod measure;
+mod outcome;
 mod scenarios;
+mod table;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -23,8 +25,9 @@ use std::time::Duration;
 
 use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 use indicatif::{ProgressBar, ProgressStyle};
-use report::Outcome;
+use outcome::Outcome;
 use scenarios::Plan;
+use table::Layout;
 
 /// Every scenario, in running order.
 const SCENARIOS: [&str; 12] = [
@@ -55,6 +58,8 @@ struct Args {
     ticks: Option<usize>,
     /// Run only the leak soak.
     soak: bool,
+    /// Print every column.
+    wide: bool,
 }
 
 impl Args {
@@ -95,6 +100,10 @@ impl Args {
                 "Run only the leak soak: churn-10k for 10,000 ticks (or --ticks), reporting RSS over \
                  time; fails if RSS grows more than 5%",
             ))
+            .arg(Arg::new("wide").long("wide").action(ArgAction::SetTrue).help(
+                "Print every column (ticks, min, entities, bindings, bytes/binding, notes), not only the \
+                 100-column default",
+            ))
     }
 
     /// Parses the process's arguments; exits with clap's message on a
@@ -111,6 +120,7 @@ impl Args {
             json: m.get_one::<std::path::PathBuf>("json").cloned(),
             ticks: m.get_one::<usize>("ticks").copied(),
             soak: m.get_flag("soak"),
+            wide: m.get_flag("wide"),
         }
     }
 }
@@ -199,21 +209,35 @@ fn main() -> ExitCode {
         bar.println(format!(
             "{:<15} {:>10}/tick  ratio {:>6}  {}",
             outcome.scenario,
-            report::human(outcome.median_ns),
-            if outcome.ratio() > 0.0 { format!("{:.2}x", outcome.ratio()) } else { "-".into() },
+            table::human(outcome.median_ns),
+            table::times(outcome.ratio()),
             if outcome.ok { "ok" } else { "FAILED" }
         ));
         outcomes.push(outcome);
     }
     bar.finish_and_clear();
 
-    print!("{}", report::table(&outcomes));
+    let layout = if args.wide { Layout::Wide } else { Layout::Default };
+    print!("{}", table::table(&outcomes, layout));
+    if layout == Layout::Default {
+        let notes = table::notes(&outcomes);
+        if !notes.is_empty() {
+            print!("\n{notes}");
+        }
+    }
+    println!();
+    print!("{}", table::legend(layout));
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!();
-    println!("ns/edge: median tick time / properties written per tick (build: ns per bind; churn: ns per");
-    println!("spawn+bind+despawn; threads: ns per command end to end). ratio: bindery / baseline.");
-    println!("bytes/binding: resident-set growth (VmRSS, /proc/self/status) over the bind phase / bindings.");
-    println!("{}{cores} cores; sizes / {}.", if args.quick { "--quick: " } else { "" }, plan.scale);
+    if args.quick {
+        println!(
+            "{cores} cores; --quick: sizes / {}, fewer ticks (a smoke run, not a measurement).",
+            plan.scale
+        );
+    } else {
+        println!("{cores} cores; full sizes.");
+    }
+    println!("Every column: --wide. What each scenario models and how to compare runs: docs/BENCHMARKS.md");
 
     if let Some((path, file)) = &mut json {
         let written =
