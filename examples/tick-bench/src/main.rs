@@ -14,6 +14,8 @@
 //! is non-zero if any scenario's correctness check failed.
 
 mod baseline;
+mod compare;
+mod json;
 mod measure;
 mod outcome;
 mod scenarios;
@@ -60,6 +62,8 @@ struct Args {
     soak: bool,
     /// Print every column.
     wide: bool,
+    /// An earlier `--json` run to compare this one with.
+    compare: Option<std::path::PathBuf>,
 }
 
 impl Args {
@@ -104,6 +108,16 @@ impl Args {
                 "Print every column (ticks, min, entities, bindings, bytes/binding, notes), not only the \
                  100-column default",
             ))
+            .arg(
+                Arg::new("compare")
+                    .long("compare")
+                    .value_name("OLD.jsonl")
+                    .value_parser(value_parser!(std::path::PathBuf))
+                    .help(
+                        "After the table, compare each scenario with an earlier --json run: time and \
+                         ratio, new / old",
+                    ),
+            )
     }
 
     /// Parses the process's arguments; exits with clap's message on a
@@ -121,6 +135,7 @@ impl Args {
             ticks: m.get_one::<usize>("ticks").copied(),
             soak: m.get_flag("soak"),
             wide: m.get_flag("wide"),
+            compare: m.get_one::<std::path::PathBuf>("compare").cloned(),
         }
     }
 }
@@ -150,7 +165,20 @@ fn main() -> ExitCode {
     // Each scenario once, in the order first named.
     let mut seen = std::collections::HashSet::new();
     wanted.retain(|s| seen.insert(s.clone()));
-    // Create the JSON file first: a bad path should not cost a full run.
+    // Read the earlier run and create the JSON file first: a bad path should
+    // not cost a full run, and --json may overwrite the --compare file.
+    let old = match &args.compare {
+        None => None,
+        Some(path) => {
+            match std::fs::read_to_string(path).map_err(|e| e.to_string()).and_then(|t| compare::read(&t)) {
+                Ok(old) => Some((path, old)),
+                Err(e) => {
+                    eprintln!("tick-bench: cannot compare with {}: {e}", path.display());
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    };
     let mut json = match &args.json {
         None => None,
         Some(path) => match std::fs::File::create(path) {
@@ -238,6 +266,10 @@ fn main() -> ExitCode {
         println!("{cores} cores; full sizes.");
     }
     println!("Every column: --wide. What each scenario models and how to compare runs: docs/BENCHMARKS.md");
+    if let Some((path, old)) = &old {
+        let new: Vec<_> = outcomes.iter().map(compare::Summary::of).collect();
+        print!("\n{}", compare::report(old, &new, &path.display().to_string()));
+    }
 
     if let Some((path, file)) = &mut json {
         let written =

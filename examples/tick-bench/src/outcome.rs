@@ -1,5 +1,7 @@
 //! What one scenario measured, its target, and its JSON line.
 
+use crate::json;
+
 /// What one scenario measured.
 #[derive(Clone, Debug)]
 pub struct Outcome {
@@ -78,15 +80,16 @@ impl Outcome {
         }
     }
 
-    /// One JSON object, with the keys of `BENCHMARKS.md` first.
+    /// One JSON object on one line, the keys of docs/BENCHMARKS.md first
+    /// (`--compare` reads it back).
     pub fn json(&self) -> String {
         let (target, met) = self.target();
         format!(
-            "{{\"scenario\": \"{}\", \"size\": {}, \"ticks\": {}, \"median_ns\": {}, \"min_ns\": {}, \
+            "{{\"scenario\": {}, \"size\": {}, \"ticks\": {}, \"median_ns\": {}, \"min_ns\": {}, \
              \"edges_per_tick\": {}, \"per_edge_ns\": {:.3}, \"baseline_per_edge_ns\": {:.3}, \"ratio\": {:.3}, \
              \"entities\": {}, \"bindings\": {}, \"bytes_per_binding\": {:.1}, \"ok\": {}, \
-             \"target\": \"{}\", \"target_met\": {}, \"note\": \"{}\"}}",
-            self.scenario,
+             \"target\": {}, \"target_met\": {}, \"note\": {}}}",
+            json::quote(&self.scenario),
             self.size,
             self.ticks,
             self.median_ns,
@@ -99,9 +102,9 @@ impl Outcome {
             self.bindings,
             self.bytes_per_binding,
             self.ok,
-            target,
+            json::quote(&target),
             met,
-            self.note.replace('"', "'"),
+            json::quote(&self.note),
         )
     }
 }
