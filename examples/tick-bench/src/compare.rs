@@ -5,9 +5,9 @@ use crate::json::{self, Value};
 use crate::outcome::Outcome;
 use crate::table::{self, human, times};
 
-/// Moves smaller than this fraction are called `same`: identical runs on
-/// this 2-core machine differ by a few percent on most scenarios (more on
-/// `two-way-100k` and `threads-4x250k`, whose ticks are short or threaded).
+/// Moves smaller than this fraction are called `same`: identical runs on a
+/// shared 2-core machine differed by up to 10% on most scenarios (more on
+/// `sparse-1m`, `two-way-100k` and `threads-4x250k`; docs/BENCHMARKS.md).
 const NOISE: f64 = 0.10;
 
 /// Median moves smaller than this are called `same` too: the clock reads in

@@ -5,7 +5,7 @@ use crate::json;
 /// What one scenario measured.
 #[derive(Clone, Debug)]
 pub struct Outcome {
-    /// The scenario's name from `BENCHMARKS.md`.
+    /// The scenario's name from `docs/BENCHMARKS.md`.
     pub scenario: String,
     /// Its size (pairs, links, targets, layers, commands).
     pub size: usize,

@@ -1,4 +1,4 @@
-//! The scenarios of `BENCHMARKS.md`, each run on bindery and on the baseline.
+//! The scenarios of `docs/BENCHMARKS.md`, each run on bindery and on the baseline.
 
 use std::hint::black_box;
 use std::sync::Arc;
