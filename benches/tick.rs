@@ -1,7 +1,7 @@
 //! Criterion benchmarks, one group per scenario family of `BENCHMARKS.md`,
 //! each swept over sizes. The tick benchmark runner
-//! (`cargo run --release --example tick_bench`) is the full-size, baseline-
-//! compared report; these are for tracking one family precisely.
+//! (`cargo run --release -p tick-bench`) is the full-size, baseline-compared
+//! report; these are for tracking one family precisely.
 //!
 //! `cargo bench --bench tick -- sparse` runs one family.
 

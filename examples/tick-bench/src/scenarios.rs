@@ -1,4 +1,4 @@
-//! The scenarios of `BENCHMARKS.md`, each run on bindery and on the baseline.
+//! The scenarios of `docs/BENCHMARKS.md`, each run on bindery and on the baseline.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -10,7 +10,8 @@ use bindery::{Engine, Entity};
 use indicatif::ProgressBar;
 
 use crate::baseline::{self, Csr};
-use crate::report::{Outcome, rss_bytes, stats_ns};
+use crate::measure::{rss_bytes, stats_ns};
+use crate::outcome::Outcome;
 
 /// The benchmarked property.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -136,6 +137,7 @@ pub fn build(plan: Plan, bar: &ProgressBar) -> (Outcome, Pairs) {
 
     let per = bind_ns as f64 / pairs as f64;
     let base = base_ns as f64 / pairs as f64;
+    let bytes = rss_after.saturating_sub(rss_before) as f64 / pairs as f64;
     let outcome = Outcome {
         ticks: 1,
         median_ns: bind_ns,
@@ -145,9 +147,9 @@ pub fn build(plan: Plan, bar: &ProgressBar) -> (Outcome, Pairs) {
         baseline_per_edge_ns: base,
         entities: entity_count,
         bindings: binding_count,
-        bytes_per_binding: rss_after.saturating_sub(rss_before) as f64 / pairs as f64,
+        bytes_per_binding: bytes,
         ok: entity_count == 2 * pairs && binding_count == pairs,
-        note: format!("{per:.0} ns per bind"),
+        note: format!("{per:.0} ns per bind, {bytes:.0} bytes per binding"),
         ..Outcome::new("build-1m", pairs)
     };
     let (sources, targets) = entities.chunks_exact(2).map(|p| (p[0], p[1])).unzip();
