@@ -67,14 +67,7 @@ impl Engine {
             Err(payload) => {
                 let reason = crate::faults::panic_message(&*payload);
                 error!(%reason, "a panic during the tick: the engine is poisoned");
-                for fault in std::mem::take(self.scratch.faults()) {
-                    let source = if fault.derivation {
-                        FaultSource::Derivation(fault.binding)
-                    } else {
-                        FaultSource::Binding(fault.binding)
-                    };
-                    self.faults.push(Fault { source, message: fault.message });
-                }
+                self.collect_lane_faults();
                 let rejected = self.poison(reason);
                 TickStats { commands_rejected: rejected, poisoned: true, ..TickStats::default() }
             }
@@ -131,14 +124,7 @@ impl Engine {
             stats.properties_written += p.properties_written;
             stats.cycles_cut += p.cycles_cut;
             stats.bindings_repaired += p.bindings_repaired;
-            for fault in std::mem::take(self.scratch.faults()) {
-                let source = if fault.derivation {
-                    FaultSource::Derivation(fault.binding)
-                } else {
-                    FaultSource::Binding(fault.binding)
-                };
-                self.faults.push(Fault { source, message: fault.message });
-            }
+            self.collect_lane_faults();
             self.refresh_polls();
             stats.observers_notified += self.notify_observers();
             if self.commands.rx.is_empty() {
@@ -146,6 +132,19 @@ impl Engine {
             }
         }
         stats
+    }
+
+    /// Moves the faults the settle caught in transforms and derive
+    /// functions into [`faults`](Engine::faults).
+    fn collect_lane_faults(&mut self) {
+        for fault in std::mem::take(self.scratch.faults()) {
+            let source = if fault.derivation {
+                FaultSource::Derivation(fault.binding)
+            } else {
+                FaultSource::Binding(fault.binding)
+            };
+            self.faults.push(Fault { source, message: fault.message });
+        }
     }
 
     /// The most settles one tick runs (see [`set_max_rounds`](Engine::set_max_rounds)).

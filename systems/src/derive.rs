@@ -1,13 +1,13 @@
 //! Derived properties: the [`Sources`] of a derivation, its transform
 //! ([`DeriveFn`]) and the typed lane that computes it ([`DeriveLane`]).
 
-use std::any::{Any, TypeId, type_name};
+use std::any::{TypeId, type_name};
 use std::marker::PhantomData;
 
 use bindery_components::Property;
 use hecs::{Entity, World};
 
-use crate::lane::{Fire, Lane, LaneOutput, One, Slots, write, write_one};
+use crate::lane::{Fire, Lane, LaneOutput, One, Slots, slot_lane_methods, write, write_one};
 
 /// The property types a derivation reads: a tuple of one to six
 /// [`Property`] types (`(A,)`, `(A, B)`, ...), or [`Single<A>`] for one
@@ -279,15 +279,5 @@ where
         })
     }
 
-    fn release(&mut self, slot: u32) {
-        self.slots.release(slot);
-    }
-
-    fn len(&self) -> usize {
-        self.slots.len()
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
+    slot_lane_methods!(slots);
 }

@@ -2,14 +2,14 @@
 //! ([`FieldKey`]), and the typed lanes that write one field
 //! ([`FieldLane`]) or copy one field into another ([`FieldPairLane`]).
 
-use std::any::{Any, TypeId, type_name};
+use std::any::{TypeId, type_name};
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use bindery_components::{FieldName, Property};
 use hecs::World;
 
-use crate::lane::{Fire, Lane, LaneOutput, Slots};
+use crate::lane::{Fire, Lane, LaneOutput, Slots, slot_lane_methods};
 
 /// Names one field of a component type, so that two field bindings into the
 /// same field compete (the newest change wins) while bindings into different
@@ -130,17 +130,7 @@ where
         }
     }
 
-    fn release(&mut self, slot: u32) {
-        self.slots.release(slot);
-    }
-
-    fn len(&self) -> usize {
-        self.slots.len()
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
+    slot_lane_methods!(slots);
 }
 
 /// The lane of one direction of two-way field bindings: copies the field
@@ -189,17 +179,7 @@ where
         }
     }
 
-    fn release(&mut self, slot: u32) {
-        self.slots.release(slot);
-    }
-
-    fn len(&self) -> usize {
-        self.slots.len()
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
+    slot_lane_methods!(slots);
 }
 
 #[cfg(test)]

@@ -101,6 +101,25 @@ pub(crate) trait Lane: Send + 'static {
     fn as_any_mut(&mut self) -> &mut dyn Any;
 }
 
+/// The [`Lane`] methods every lane storing its transforms in [`Slots`]
+/// shares: `slot_lane_methods!(field)` names that field.
+macro_rules! slot_lane_methods {
+    ($slots:ident) => {
+        fn release(&mut self, slot: u32) {
+            self.$slots.release(slot);
+        }
+
+        fn len(&self) -> usize {
+            self.$slots.len()
+        }
+
+        fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+            self
+        }
+    };
+}
+pub(crate) use slot_lane_methods;
+
 /// What [`Lane::run_one`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum One {
@@ -326,17 +345,7 @@ where
         Some(write_one(world, fire.target, value))
     }
 
-    fn release(&mut self, slot: u32) {
-        self.transforms.release(slot);
-    }
-
-    fn len(&self) -> usize {
-        self.transforms.len()
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
+    slot_lane_methods!(transforms);
 }
 
 /// The registry of lanes: one per lane type, found by `TypeId`, addressed by
