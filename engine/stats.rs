@@ -45,7 +45,8 @@ pub struct TickStats {
     pub properties_written: usize,
     /// Bindings that brought a change to a property the same change had
     /// already decided, and were not computed: a cycle closing, or a second
-    /// path. A derivation counts once per input that brought it.
+    /// path. A derivation counts once, however many of its inputs brought
+    /// the change.
     pub cycles_cut: usize,
     /// Bindings removed because an endpoint vanished behind the engine's back
     /// (an entity despawned, or a component removed, through the world).

@@ -299,3 +299,103 @@ fn a_bind_chain_used_as_copy_rules_in_cellx_settles_in_linear_work() -> Result<(
     assert_eq!(prev.iter().map(|&e| v(&engine, e)).collect::<Vec<_>>(), layer);
     Ok(())
 }
+
+// Cycles with derivations, found by the model test (`tests/model.rs`).
+
+fn spawn_zeros(engine: &mut Engine, n: usize) -> Vec<Entity> {
+    (0..n).map(|_| engine.spawn((V(0),))).collect()
+}
+
+fn sum(engine: &mut Engine, target: Entity, a: Entity, b: Entity) -> Result<(), Error> {
+    engine.derive(target, (a, b), |(x, y): (&V, &V)| V(x.0 + y.0)).map(|_| ())
+}
+
+#[test]
+fn a_derivation_in_a_cycle_reads_the_members_claimed_with_it_after_they_are_computed() -> Result<(), Error> {
+    // Both creation orders: the derivation must not read e1 before e1 takes e0's change.
+    for derivation_first in [false, true] {
+        let mut engine = Engine::new();
+        let e = spawn_zeros(&mut engine, 3);
+        if derivation_first {
+            sum(&mut engine, e[2], e[0], e[1])?;
+            engine.bind_two_way::<V>(e[0], e[1])?;
+        } else {
+            engine.bind_two_way::<V>(e[0], e[1])?;
+            sum(&mut engine, e[2], e[0], e[1])?;
+        }
+        engine.bind::<V>(e[2], e[0])?;
+        engine.tick();
+        engine.set(e[0], V(1))?;
+        engine.tick();
+        assert_eq!((v(&engine, e[1]), v(&engine, e[2])), (1, 2), "derivation first: {derivation_first}");
+    }
+    Ok(())
+}
+
+#[test]
+fn a_derivation_reached_through_two_inputs_in_a_cycle_computes_if_either_changed() -> Result<(), Error> {
+    for parity_first in [false, true] {
+        let mut engine = Engine::new();
+        let e = spawn_zeros(&mut engine, 4);
+        let parity = |engine: &mut Engine| engine.derive(e[2], e[0], |x: &V| V(x.0 % 2)).map(|_| ());
+        if parity_first {
+            parity(&mut engine)?;
+            engine.bind::<V>(e[0], e[1])?;
+        } else {
+            engine.bind::<V>(e[0], e[1])?;
+            parity(&mut engine)?;
+        }
+        sum(&mut engine, e[3], e[1], e[2])?;
+        engine.bind::<V>(e[3], e[0])?;
+        engine.tick();
+        engine.set(e[0], V(2))?;
+        engine.tick();
+        // e1 took 2, e2 stayed 0 (2 is even): e3 = 2 + 0, whichever input brought it.
+        assert_eq!((v(&engine, e[1]), v(&engine, e[2]), v(&engine, e[3])), (2, 0, 2), "{parity_first}");
+    }
+    Ok(())
+}
+
+#[test]
+fn a_derivation_is_as_near_as_its_nearest_input_whatever_the_creation_order() -> Result<(), Error> {
+    // e0 → e1 and e0 → e2 → e3 feed e5 = e1 + e3; e0 → e4 → e5 is as near
+    // (two bindings), and the derivation is newer: it wins in both orders.
+    for near_input_first in [true, false] {
+        let mut engine = Engine::new();
+        let e = spawn_zeros(&mut engine, 6);
+        if near_input_first {
+            engine.bind::<V>(e[0], e[1])?;
+            engine.bind::<V>(e[0], e[2])?;
+            engine.bind::<V>(e[2], e[3])?;
+        } else {
+            engine.bind::<V>(e[0], e[2])?;
+            engine.bind::<V>(e[2], e[3])?;
+            engine.bind::<V>(e[0], e[1])?;
+        }
+        engine.bind::<V>(e[0], e[4])?;
+        engine.bind::<V>(e[4], e[5])?;
+        sum(&mut engine, e[5], e[1], e[3])?;
+        engine.tick();
+        engine.set(e[0], V(1))?;
+        let stats = engine.tick();
+        assert_eq!(v(&engine, e[5]), 2, "near input first: {near_input_first}");
+        assert_eq!(stats.cycles_cut, 1, "e4 → e5 brought the same change and was not computed");
+    }
+    Ok(())
+}
+
+#[test]
+fn a_derivation_reached_through_two_inputs_is_one_binding_and_one_cut_at_most() -> Result<(), Error> {
+    let mut engine = Engine::new();
+    let e = spawn_zeros(&mut engine, 4);
+    engine.bind::<V>(e[0], e[1])?;
+    engine.bind::<V>(e[0], e[2])?;
+    sum(&mut engine, e[3], e[1], e[2])?;
+    engine.bind::<V>(e[0], e[3])?;
+    engine.tick();
+    engine.set(e[0], V(1))?;
+    let stats = engine.tick();
+    assert_eq!(v(&engine, e[3]), 1, "the nearest binding wins");
+    assert_eq!(stats.cycles_cut, 1, "the derivation, once, though both its inputs brought the change");
+    Ok(())
+}

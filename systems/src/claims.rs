@@ -41,6 +41,9 @@ struct Claim {
     parent: u32,
     /// Decided by its member's whole write (see the module docs).
     covered: bool,
+    /// More units that passed the same change on at the same distance
+    /// through the same derivation (its other inputs): a list in `more`.
+    more: u32,
 }
 
 /// A way one change may claim a unit at the distance being flooded: an
@@ -58,7 +61,8 @@ struct Candidate {
     seed: u32,
 }
 
-const UNCLAIMED: Claim = Claim { flood: NONE, via: Via::NONE, dist: 0, parent: NONE, covered: false };
+const UNCLAIMED: Claim =
+    Claim { flood: NONE, via: Via::NONE, dist: 0, parent: NONE, covered: false, more: NONE };
 
 /// What planning one cycle counted.
 #[derive(Clone, Copy, Debug, Default)]
@@ -82,6 +86,10 @@ pub(crate) struct Step {
     /// The unit that passed the change on, as `(visit, field)`; `None` where
     /// the change entered the cycle.
     pub parent: Option<(u32, Field)>,
+    /// `Claims::parents[also.0..also.1]`: the other units that passed it on
+    /// (a derivation reached through several inputs at once). The step is
+    /// computed if any of its parents changed.
+    pub also: (u32, u32),
     /// Decided by the member's whole write: nothing to compute.
     pub covered: bool,
 }
@@ -101,6 +109,19 @@ pub(crate) struct Claims {
     order: Vec<u32>,
     floods: Vec<(u64, u32, u32)>,
     candidates: Vec<Candidate>,
+    /// Numbers every flood ever planned, for `derivation_cut`.
+    serial: u64,
+    /// By derivation slot: the last flood that counted it as a cut.
+    derivation_cut: Vec<u64>,
+    /// Linked lists of extra parents: `(unit, next)`.
+    more: Vec<(u32, u32)>,
+    /// By unit: its place among the groups of the level being ordered.
+    level_group: Vec<u32>,
+    /// Scratch for ordering a level: `(first, end)` ranges of `order`.
+    groups: Vec<(u32, u32)>,
+    sorted: Vec<u32>,
+    /// The extra parents of the last plan's steps (see [`Step::also`]).
+    pub parents: Vec<(u32, Field)>,
     /// The last plan, in the order to compute it.
     pub plan: Vec<Step>,
 }
@@ -141,6 +162,7 @@ impl Claims {
         self.claims.resize(self.units.len(), UNCLAIMED);
         self.order.clear();
         self.floods.clear();
+        self.more.clear();
         let mut i = 0;
         while i < self.seeds.len() {
             let stamp = self.seeds[i].offer.stamp;
@@ -152,17 +174,34 @@ impl Claims {
             i = j;
         }
         self.plan.clear();
+        self.parents.clear();
         let visit = |pos: u32| cycles.member(members.start + pos as usize);
         for &(stamp, start, end) in self.floods.iter().rev() {
             for &u in &self.order[start as usize..end as usize] {
                 let claim = self.claims[u as usize];
                 let (pos, field) = self.units[u as usize];
-                let parent = (claim.parent != NONE).then(|| {
-                    let (pos, field) = self.units[claim.parent as usize];
+                let unit_of = |unit: u32| {
+                    let (pos, field) = self.units[unit as usize];
                     (visit(pos), field)
-                });
+                };
+                let parent = (claim.parent != NONE).then(|| unit_of(claim.parent));
+                let first = self.parents.len() as u32;
+                let mut m = claim.more;
+                while m != NONE {
+                    let (unit, next) = self.more[m as usize];
+                    self.parents.push(unit_of(unit));
+                    m = next;
+                }
+                let also = (first, self.parents.len() as u32);
                 let offer = Offer { stamp, dist: claim.dist, via: claim.via };
-                self.plan.push(Step { visit: visit(pos), field, offer, parent, covered: claim.covered });
+                self.plan.push(Step {
+                    visit: visit(pos),
+                    field,
+                    offer,
+                    parent,
+                    also,
+                    covered: claim.covered,
+                });
             }
         }
         stats
@@ -348,6 +387,8 @@ impl Claims {
         stats: &mut ClaimStats,
     ) {
         let flood = self.floods.len() as u32;
+        self.serial += 1;
+        let serial = self.serial;
         let start = self.order.len();
         let mut k = range.start;
         let (mut level, mut dist) = (start..start, 0);
@@ -380,17 +421,156 @@ impl Claims {
                 let excluded = self.excluded[exclude.0 as usize..exclude.1 as usize]
                     .contains(&self.units[c.unit as usize].0);
                 if other.flood == flood || excluded {
-                    if other.via != c.via {
+                    if other.via != c.via && !self.cut_before(c.via, serial) {
                         stats.cut += 1; // the change reaches a unit it already claimed
                     }
+                    if other.flood == flood
+                        && other.dist == next
+                        && other.via == c.via
+                        && other.parent != NONE
+                        && c.via.as_derivation().is_some()
+                    {
+                        // The same derivation through another input, as near:
+                        // it computes if either input changed.
+                        self.more.push((c.parent, other.more));
+                        self.claims[c.unit as usize].more = self.more.len() as u32 - 1;
+                    }
                 } else if other.flood == NONE {
-                    let claim = Claim { flood, via: c.via, dist: next, parent: c.parent, covered: false };
+                    let claim =
+                        Claim { flood, via: c.via, dist: next, parent: c.parent, covered: false, more: NONE };
                     self.claim(c.unit, claim);
                 }
             }
+            self.order_level(before, cycles, g, graph, visits, epoch);
             (level, dist) = (before..self.order.len(), next);
         }
         self.floods.push((self.seeds[range.start].offer.stamp, start as u32, self.order.len() as u32));
+    }
+
+    /// Whether `via`, a derivation, was already counted as a cut of the
+    /// flood numbered `serial` (a derivation is one binding, however many
+    /// of its inputs bring the change); marks it counted.
+    fn cut_before(&mut self, via: Via, serial: u64) -> bool {
+        let Some(d) = via.as_derivation() else { return false };
+        if self.derivation_cut.len() <= d as usize {
+            self.derivation_cut.resize(d as usize + 1, 0);
+        }
+        std::mem::replace(&mut self.derivation_cut[d as usize], serial) == serial
+    }
+
+    /// Orders the units claimed at one distance (`order[start..]`) so that
+    /// each is computed after those it reads: a derivation reads its other
+    /// inputs as they are when it runs, so the derivations of a level go
+    /// after its bindings, and after the derivations whose targets they
+    /// read (Kahn's order among them; what a loop of them leaves keeps its
+    /// claim order). A unit's covered fields stay right after it.
+    #[allow(clippy::too_many_arguments)] // the buffers it orders, and where
+    fn order_level(
+        &mut self,
+        start: usize,
+        cycles: &Cycles,
+        g: u32,
+        graph: &BindingGraph,
+        visits: &Visits,
+        epoch: u32,
+    ) {
+        let end = self.order.len();
+        if end - start < 2 {
+            return;
+        }
+        // Groups: a claimed unit and its covered fields; derivations last.
+        self.groups.clear();
+        let mut derivations = 0;
+        for i in start..end {
+            if !self.claims[self.order[i] as usize].covered {
+                self.groups.push((i as u32, i as u32 + 1));
+            } else if let Some(last) = self.groups.last_mut() {
+                last.1 = i as u32 + 1;
+            }
+        }
+        if self.level_group.len() < self.units.len() {
+            self.level_group.resize(self.units.len(), NONE);
+        }
+        for (k, &(first, _)) in self.groups.iter().enumerate() {
+            let u = self.order[first as usize];
+            derivations += self.claims[u as usize].via.as_derivation().is_some() as usize;
+            self.level_group[u as usize] = k as u32;
+        }
+        if derivations == 0 {
+            for &(first, _) in &self.groups {
+                self.level_group[self.order[first as usize] as usize] = NONE;
+            }
+            return;
+        }
+        // Kahn's order: a derivation waits for the groups of its inputs'
+        // whole units claimed in this level.
+        let same_level = |me: &Self, node: u32| -> Option<u32> {
+            let v = Visits::get(&graph.nodes, node, epoch)?;
+            if cycles.group_of(v) != g {
+                return None;
+            }
+            let k = me.level_group[me.unit_of(cycles.pos_of(v), WHOLE) as usize];
+            (k != NONE).then_some(k)
+        };
+        let mut waiting = vec![0u32; self.groups.len()];
+        for (k, &(first, _)) in self.groups.iter().enumerate() {
+            if let Some(d) = self.claims[self.order[first as usize] as usize].via.as_derivation() {
+                for &f in graph.derivations[d as usize].feeders() {
+                    if same_level(self, graph.edges[f as usize].source).is_some_and(|j| j as usize != k) {
+                        waiting[k] += 1;
+                    }
+                }
+            }
+        }
+        self.sorted.clear();
+        let mut placed = vec![false; self.groups.len()];
+        let mut ready: std::collections::VecDeque<u32> =
+            (0..self.groups.len() as u32).filter(|&k| waiting[k as usize] == 0).collect();
+        let mut cursor = 0; // for a loop among derivations: the first not placed
+        while self.sorted.len() < end - start {
+            let Some(k) = ready.pop_front().map(|k| k as usize) else {
+                // A loop among this level's derivations: the next in claim order.
+                while placed[cursor] {
+                    cursor += 1;
+                }
+                waiting[cursor] = 0;
+                ready.push_back(cursor as u32);
+                continue;
+            };
+            if placed[k] {
+                continue;
+            }
+            placed[k] = true;
+            let (first, last) = self.groups[k];
+            self.sorted.extend_from_slice(&self.order[first as usize..last as usize]);
+            // Release the derivations of this level reading this group's member.
+            let pos = self.units[self.order[first as usize] as usize].0;
+            let node = visits.list[cycles.member(cycles.members(g).start + pos as usize) as usize].node;
+            let mut e = graph.nodes[node as usize].out_head;
+            while e != NONE {
+                let edge = &graph.edges[e as usize];
+                e = edge.out_next;
+                if edge.kind != EdgeKind::Feeder {
+                    continue;
+                }
+                let Some(j) = same_level(self, graph.derivations[edge.slot as usize].target) else {
+                    continue;
+                };
+                let j = j as usize;
+                let head = self.order[self.groups[j].0 as usize];
+                if j != k && !placed[j] && self.claims[head as usize].via == Via::derivation(edge.slot) {
+                    waiting[j] = waiting[j].saturating_sub(1);
+                    if waiting[j] == 0 {
+                        ready.push_back(j as u32);
+                    }
+                }
+            }
+        }
+        for &(first, _) in &self.groups {
+            self.level_group[self.order[first as usize] as usize] = NONE;
+        }
+        self.order.truncate(start);
+        self.order.extend_from_slice(&self.sorted);
     }
 
     /// The change of `seeds[k]` enters at its unit, unless that unit (or the
@@ -402,7 +582,9 @@ impl Claims {
             if seed.offer.via == Via::OWN {
                 stats.superseded += 1;
             } else if claim.flood == flood && claim.via != seed.offer.via {
-                stats.cut += 1; // the same change, by a second binding
+                if !self.cut_before(seed.offer.via, self.serial) {
+                    stats.cut += 1; // the same change, by a second binding
+                }
             } else if seed.sync && claim.via == seed.offer.via {
                 stats.syncs_won += 1; // carried by a newer change of its source
             }
@@ -421,7 +603,14 @@ impl Claims {
             stats.syncs_won += 1;
             stats.applied += (seed.offer.stamp == seed.born) as usize;
         }
-        let claim = Claim { flood, via: seed.offer.via, dist: seed.offer.dist, parent: NONE, covered: false };
+        let claim = Claim {
+            flood,
+            via: seed.offer.via,
+            dist: seed.offer.dist,
+            parent: NONE,
+            covered: false,
+            more: NONE,
+        };
         self.claim(seed.unit, claim);
     }
 

@@ -34,7 +34,8 @@ use crate::settle::{PropagateScratch, PropagateStats, Settle};
 ///   it owes one and that is newer. A derivation offers once its inputs have
 ///   settled: the newest change among its inputs that changed (or its sync,
 ///   if newer). The **distance** of an offer is the number of bindings the
-///   change crossed: one more than the source's, one for a sync.
+///   change crossed: one more than the source's (for a derivation, one more
+///   than the nearest input bringing that change), one for a sync.
 /// - **Settled**: decided for this settle. **Changed**: it has an own change
 ///   in this settle (its value is new, whichever change decided it), or the
 ///   binding that decided it wrote it. A changed property carries the change
@@ -42,7 +43,9 @@ use crate::settle::{PropagateScratch, PropagateStats, Settle};
 ///   change that computed the same value passes that newer change on.
 /// - **Cut**: a binding that brought the deciding change a second way (a
 ///   cycle closing, another path) and was not computed; counted in
-///   [`PropagateStats::cycles_cut`].
+///   [`PropagateStats::cycles_cut`]. A derivation is one binding: several
+///   of its inputs bringing one change are one offer (from the nearest),
+///   and one cut at most.
 /// - **Wave**: properties settled together, computed one typed batch per
 ///   **lane** (the store of one transform type).
 ///
@@ -83,13 +86,16 @@ use crate::settle::{PropagateScratch, PropagateStats, Settle};
 ///      cycle) a newer change has claimed is carried by that change and
 ///      claims nothing.
 ///    - **Computing.** Changes are then applied oldest first, each in the
-///      order it claimed: a member claimed by its own change keeps it; one
-///      claimed where a change entered (an offer from outside, a sync) is
-///      computed by that binding; one claimed from another member is computed
-///      if that member changed, or if it has an own change of its own (which
-///      lost: its value gives way to the claiming binding's). Rule 4 applies
-///      to every computation; a derivation reads its other inputs as they
-///      are at that moment. Unclaimed members keep their values.
+///      order it claimed, nearest first; of the members one change claimed
+///      at one distance, a derivation is computed after those of them it
+///      reads. A member claimed by its own change keeps it; one claimed
+///      where a change entered (an offer from outside, a sync) is computed
+///      by that binding; one claimed from other members (a derivation may
+///      be reached through several inputs at once) is computed if one of
+///      them changed, or if it has an own change of its own (which lost: its
+///      value gives way to the claiming binding's). Rule 4 applies to every
+///      computation; a derivation reads its other inputs as they are at
+///      that moment. Unclaimed members keep their values.
 ///    - Claims are made before any value is known. So a member claimed
 ///      through a member that turned out unchanged keeps its value, even
 ///      when a farther binding brought the same change to it (that binding

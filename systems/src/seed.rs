@@ -44,11 +44,10 @@ impl Settle<'_> {
                     if !e.is_live() || e.generation != generation || !e.enabled {
                         continue;
                     }
-                    let d = &mut self.graph.derivations[e.slot as usize];
+                    let d = &self.graph.derivations[e.slot as usize];
                     if d.born != stamp {
                         continue; // resumed again since
                     }
-                    d.offered = stamp;
                     let target = d.target;
                     self.syncs += 1;
                     let v = self.visit(target);

@@ -43,7 +43,8 @@ pub struct PropagateStats {
     pub properties_written: usize,
     /// Bindings that brought a change to a property the same change had
     /// already decided, and were not computed: a cycle closing, or a second
-    /// path. A derivation counts once per input that brought it.
+    /// path. A derivation counts once, however many of its inputs brought
+    /// the change.
     pub cycles_cut: usize,
     /// Bindings removed because an endpoint had vanished behind the engine's
     /// back (entity despawned or component removed through the world).
@@ -236,8 +237,16 @@ impl<'a> Settle<'a> {
     /// Records `offer` at visit `v`, for its whole component or one field.
     #[inline]
     pub(crate) fn offer(&mut self, v: u32, field: Field, offer: Offer) {
+        // A derivation offers once per input bringing a change: the first
+        // counts as its offer, the others only bring their distance.
+        let repeat = match offer.via.as_derivation() {
+            Some(d) => {
+                std::mem::replace(&mut self.graph.derivations[d as usize].offered, offer.stamp) == offer.stamp
+            }
+            None => false,
+        };
         let (edges, derivations) = (&self.graph.edges, &self.graph.derivations);
-        self.s.visits.offer(v, field, offer, |via| match (via.as_edge(), via.as_derivation()) {
+        self.s.visits.offer(v, field, offer, repeat, |via| match (via.as_edge(), via.as_derivation()) {
             (Some(e), _) => edges[e as usize].born,
             (_, Some(d)) => derivations[d as usize].born,
             _ => 0,
@@ -704,9 +713,6 @@ impl<'a> Settle<'a> {
                         Visit { waiting: t.inputs - 1, leaf: t.out_head == NONE, ..Visit::new(target) };
                     let y = self.s.visits.add(t, visit, self.epoch);
                     if let Some(offer) = offer {
-                        if let Some(d) = offer.via.as_derivation() {
-                            self.graph.derivations[d as usize].offered = offer.stamp;
-                        }
                         self.offer(y, edge.field, offer);
                     }
                     if self.s.visits.list[y as usize].waiting == 0 {
@@ -722,16 +728,7 @@ impl<'a> Settle<'a> {
                 continue; // the way back of a pair, or a cycle closing onto its start
             }
             if let Some(offer) = offer {
-                let first = match offer.via.as_derivation() {
-                    Some(d) => {
-                        std::mem::replace(&mut self.graph.derivations[d as usize].offered, offer.stamp)
-                            != offer.stamp
-                    }
-                    None => true,
-                };
-                if first {
-                    self.offer(y, edge.field, offer);
-                }
+                self.offer(y, edge.field, offer);
             }
             let visit = &mut self.s.visits.list[y as usize];
             visit.waiting -= 1;
@@ -761,7 +758,7 @@ impl<'a> Settle<'a> {
             self.syncs_won += claims.syncs_won;
             let steps = self.s.claims.plan.len();
             for i in 0..steps {
-                let Step { visit: v, field, offer, parent, covered } = self.s.claims.plan[i];
+                let Step { visit: v, field, offer, parent, also, covered } = self.s.claims.plan[i];
                 self.settle_member(v);
                 // Computed if the change entered here, or its carrier changed,
                 // or it beat an own change of this member (whose value must
@@ -769,7 +766,10 @@ impl<'a> Settle<'a> {
                 let compute = offer.via.is_binding()
                     && !covered
                     && (self.s.visits.list[v as usize].own != 0
-                        || parent.is_none_or(|(pv, pf)| self.s.visits.carried(pv, pf).is_some()));
+                        || parent.is_none_or(|(pv, pf)| self.s.visits.carried(pv, pf).is_some())
+                        || self.s.claims.parents[also.0 as usize..also.1 as usize]
+                            .iter()
+                            .any(|&(pv, pf)| self.s.visits.carried(pv, pf).is_some()));
                 if field == WHOLE {
                     self.s.visits.list[v as usize].best = offer;
                 } else {

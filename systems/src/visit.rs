@@ -294,9 +294,11 @@ impl Visits {
     /// field binding) into unit `field`. The newest change wins; of one
     /// change, the nearest binding; of equally near ones, the newest binding
     /// (`born` gives a binding's creation stamp). A second binding bringing
-    /// the winning change counts as a tie.
+    /// the winning change counts as a tie (a cut); a derivation is one
+    /// binding, whichever of its inputs bring the change (the nearest
+    /// counts).
     #[inline]
-    pub fn offer(&mut self, v: u32, field: Field, offer: Offer, born: impl Fn(Via) -> u64) {
+    pub fn offer(&mut self, v: u32, field: Field, offer: Offer, repeat: bool, born: impl Fn(Via) -> u64) {
         let (best, ties) = if field == WHOLE {
             let visit = &mut self.list[v as usize];
             (&mut visit.best, &mut visit.ties)
@@ -305,10 +307,19 @@ impl Visits {
             let unit = &mut self.units[u as usize];
             (&mut unit.best, &mut unit.ties)
         };
+        if repeat && offer.via != best.via {
+            return; // a derivation's further input, for a change it lost: counted once
+        }
         if best.via == Via::NONE || offer.stamp > best.stamp {
             *best = offer;
             *ties = 0;
-        } else if offer.stamp == best.stamp && offer.via != best.via {
+        } else if offer.stamp == best.stamp && offer.via == best.via {
+            // The same derivation, through another input: one binding, not a
+            // tie; the nearer input counts.
+            best.dist = best.dist.min(offer.dist);
+        } else if offer.stamp == best.stamp {
+            // Another binding bringing the same change: a tie, the nearer
+            // or newer one kept.
             *ties += 1;
             if offer.dist < best.dist || (offer.dist == best.dist && born(offer.via) > born(best.via)) {
                 *best = offer;
@@ -347,7 +358,7 @@ mod tests {
         let v = visits.of(&mut nodes, 0, 1);
         assert_eq!(visits.of(&mut nodes, 0, 1), v, "one visit per node per settle");
         let born = |via: Via| via.as_edge().map_or(0, u64::from);
-        let offer_whole = |visits: &mut Visits, o| visits.offer(v, WHOLE, o, born);
+        let offer_whole = |visits: &mut Visits, o| visits.offer(v, WHOLE, o, false, born);
         offer_whole(&mut visits, offer(5, 3, 1));
         offer_whole(&mut visits, offer(4, 1, 2));
         assert_eq!(visits.list[v as usize].best, offer(5, 3, 1), "older loses, uncounted");
@@ -358,7 +369,7 @@ mod tests {
         assert_eq!(visits.list[v as usize].ties, 3);
         offer_whole(&mut visits, offer(6, 9, 0));
         assert_eq!((visits.list[v as usize].best, visits.list[v as usize].ties), (offer(6, 9, 0), 0));
-        visits.offer(v, 3, offer(7, 1, 5), born);
+        visits.offer(v, 3, offer(7, 1, 5), false, born);
         assert_eq!(visits.list[v as usize].best, offer(6, 9, 0), "a field offer leaves the whole alone");
         assert_eq!(visits.carried(v, WHOLE), None, "nothing changed yet");
         let u = visits.unit(v, 3);
