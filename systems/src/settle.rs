@@ -371,9 +371,6 @@ impl<'a> Settle<'a> {
             let v = self.s.wave[i];
             if !self.s.visits.list[v as usize].leaf {
                 self.emit(v);
-                while let Some(y) = self.s.ahead.pop() {
-                    self.emit(y); // links decided directly, depth first
-                }
             }
         }
         self.s.wave.clear();
@@ -665,6 +662,23 @@ impl<'a> Settle<'a> {
     /// `x`'s change (if it changed) or the binding's sync (if it owes one),
     /// and is decided once nothing else can change it.
     pub(crate) fn emit(&mut self, x: u32) {
+        // Links decided directly while passing `x` on (`run_direct`) are
+        // passed on here too, depth first, in one frame: a chain is a loop.
+        let mut x = x;
+        loop {
+            self.emit_one(x);
+            match self.s.ahead.pop() {
+                Some(y) => x = y,
+                None => return,
+            }
+        }
+    }
+
+    /// Passes settled visit `x` on along its bindings (see [`emit`]).
+    ///
+    /// [`emit`]: Settle::emit
+    #[inline(always)]
+    fn emit_one(&mut self, x: u32) {
         let visit = &self.s.visits.list[x as usize];
         let (node, changed, best, units) = (visit.node, visit.changed, visit.best, visit.units);
         let group = self.s.cycles.group_of(x);
