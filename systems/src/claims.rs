@@ -462,8 +462,9 @@ impl Claims {
     /// each is computed after those it reads: a derivation reads its other
     /// inputs as they are when it runs, so the derivations of a level go
     /// after its bindings, and after the derivations whose targets they
-    /// read (Kahn's order among them; what a loop of them leaves keeps its
-    /// claim order). A unit's covered fields stay right after it.
+    /// read (Kahn's order among them; a loop of them is broken at one of its
+    /// members, in an order the rules leave open). A unit's covered fields
+    /// stay right after it.
     #[allow(clippy::too_many_arguments)] // the buffers it orders, and where
     fn order_level(
         &mut self,
@@ -529,12 +530,21 @@ impl Claims {
         let mut cursor = 0; // for a loop among derivations: the first not placed
         while self.sorted.len() < end - start {
             let Some(k) = ready.pop_front().map(|k| k as usize) else {
-                // A loop among this level's derivations: the next in claim order.
+                // Derivations of this level read each other in a loop. Walk
+                // back from the first not placed, through inputs not placed,
+                // until a group repeats: it is on a loop (not merely after
+                // one); it goes next, and the loop's order is open.
                 while placed[cursor] {
                     cursor += 1;
                 }
-                waiting[cursor] = 0;
-                ready.push_back(cursor as u32);
+                let mut on_walk = vec![false; self.groups.len()];
+                let mut j = cursor;
+                while !on_walk[j] {
+                    on_walk[j] = true;
+                    j = self.unplaced_input(j, &placed, &same_level, graph).unwrap_or(j);
+                }
+                waiting[j] = 0;
+                ready.push_back(j as u32);
                 continue;
             };
             if placed[k] {
@@ -571,6 +581,24 @@ impl Claims {
         }
         self.order.truncate(start);
         self.order.extend_from_slice(&self.sorted);
+    }
+
+    /// One group of the level being ordered that group `k`'s derivation
+    /// reads and that is not placed yet, if any.
+    fn unplaced_input(
+        &self,
+        k: usize,
+        placed: &[bool],
+        same_level: &impl Fn(&Self, u32) -> Option<u32>,
+        graph: &BindingGraph,
+    ) -> Option<usize> {
+        let d = self.claims[self.order[self.groups[k].0 as usize] as usize].via.as_derivation()?;
+        graph.derivations[d as usize]
+            .feeders()
+            .iter()
+            .filter_map(|&f| same_level(self, graph.edges[f as usize].source))
+            .map(|j| j as usize)
+            .find(|&j| j != k && !placed[j])
     }
 
     /// The change of `seeds[k]` enters at its unit, unless that unit (or the

@@ -88,7 +88,8 @@ use crate::settle::{PropagateScratch, PropagateStats, Settle};
 ///    - **Computing.** Changes are then applied oldest first, each in the
 ///      order it claimed, nearest first; of the members one change claimed
 ///      at one distance, a derivation is computed after those of them it
-///      reads. A member claimed by its own change keeps it; one claimed
+///      reads (derivations of one distance reading each other in a loop go
+///      in an order left open, everything after the loop after it). A member claimed by its own change keeps it; one claimed
 ///      where a change entered (an offer from outside, a sync) is computed
 ///      by that binding; one claimed from other members (a derivation may
 ///      be reached through several inputs at once) is computed if one of

@@ -308,7 +308,15 @@ impl Visits {
             (&mut unit.best, &mut unit.ties)
         };
         if repeat && offer.via != best.via {
-            return; // a derivation's further input, for a change it lost: counted once
+            // A derivation's further input, for a change it already offered
+            // and lost (counted as a tie then): through this nearer input it
+            // may win now, the old best taking its place among the ties.
+            if offer.stamp == best.stamp
+                && (offer.dist < best.dist || (offer.dist == best.dist && born(offer.via) > born(best.via)))
+            {
+                *best = offer;
+            }
+            return;
         }
         if best.via == Via::NONE || offer.stamp > best.stamp {
             *best = offer;
