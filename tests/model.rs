@@ -930,7 +930,7 @@ fn cases() -> u32 {
     ["BINDERY_MODEL_CASES", "PROPTEST_CASES"]
         .iter()
         .find_map(|var| std::env::var(var).ok().and_then(|s| s.parse().ok()))
-        .unwrap_or(1024)
+        .unwrap_or(3000) // a few thousand cases in CI (debug: ~10 s)
 }
 
 /// The engine and the model side by side.
