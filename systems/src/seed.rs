@@ -94,7 +94,13 @@ impl Settle<'_> {
             sink ^= edge.born as u32 ^ edge.enabled as u32;
         }
         for visit in waiting() {
-            sink ^= nodes[edges[nodes[visit.node as usize].in_head as usize].source as usize].in_head;
+            let edge = &edges[nodes[visit.node as usize].in_head as usize];
+            sink ^= nodes[edge.source as usize].in_head;
+            if edge.twin != NONE {
+                // A pair's other edge, which computes it (both ends of it).
+                let twin = &edges[edge.twin as usize];
+                sink ^= twin.born as u32 ^ twin.enabled as u32;
+            }
         }
         std::hint::black_box(sink);
     }
