@@ -1,63 +1,15 @@
 //! [`Engine`]: the world, the binding graph and the tick.
 
 use std::fmt;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use bindery_components::Property;
 use bindery_systems::{BindingGraph, PropagateScratch};
-use crossbeam_channel::{Receiver, Sender};
 use hecs::{DynamicBundle, Entity, World};
 
-use crate::handle::{Command, Handle, Shared};
+use crate::commands::Commands;
 use crate::observe::Observers;
 use crate::poll::Polls;
 use crate::{Error, Fault, FaultPolicy, Rejection};
-
-/// Marks an entity reserved for [`Handle::spawn`] but not spawned yet.
-pub(crate) struct Pooled;
-
-/// The command queue and the pool of entity ids for handles.
-pub(crate) struct Commands {
-    pub(crate) tx: Sender<Command>,
-    pub(crate) rx: Receiver<Command>,
-    pub(crate) pool_tx: Sender<Entity>,
-    pub(crate) pool_rx: Receiver<Entity>,
-    /// What handles know of the engine's state.
-    pub(crate) shared: Arc<Shared>,
-    /// Dropped when the engine is poisoned, which wakes handles waiting in
-    /// `spawn` (they hold the receiver).
-    pub(crate) alive_tx: Option<Sender<()>>,
-    pub(crate) alive_rx: Receiver<()>,
-    /// Entities marked [`Pooled`]: in the pool, or handed out to a handle
-    /// whose spawn command has not been applied yet.
-    pub(crate) pooled: usize,
-    /// How many ids the pool is refilled to; 0 until the first handle.
-    pub(crate) pool_target: usize,
-}
-
-impl Commands {
-    fn new(capacity: Option<usize>) -> Self {
-        let (tx, rx) = match capacity {
-            Some(n) => crossbeam_channel::bounded(n),
-            None => crossbeam_channel::unbounded(),
-        };
-        let (pool_tx, pool_rx) = crossbeam_channel::unbounded();
-        let (alive_tx, alive_rx) = crossbeam_channel::bounded(0);
-        let shared = Arc::new(Shared::default());
-        Self {
-            tx,
-            rx,
-            pool_tx,
-            pool_rx,
-            shared,
-            alive_tx: Some(alive_tx),
-            alive_rx,
-            pooled: 0,
-            pool_target: 0,
-        }
-    }
-}
 
 /// The binding engine: a hecs [`World`] whose components are bindable
 /// properties, the bindings between them, and the tick that propagates
@@ -142,7 +94,7 @@ impl fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// An empty engine. Its command queue for [`Handle`]s is unbounded.
+    /// An empty engine. Its command queue for [`Handle`](crate::Handle)s is unbounded.
     pub fn new() -> Self {
         Self::build(None)
     }
@@ -151,7 +103,7 @@ impl Engine {
     ///
     /// The trade-off: an unbounded queue never makes a sender wait, but a
     /// producer that outruns the ticks grows it without limit; a bounded queue
-    /// caps that memory, and then [`Handle`] calls block while it is full
+    /// caps that memory, and then [`Handle`](crate::Handle) calls block while it is full
     /// (their `try_*` forms return [`Error::Full`] instead). Never block on a
     /// full queue from the thread that ticks the engine.
     ///
@@ -194,104 +146,6 @@ impl Engine {
         }
     }
 
-    /// A [`Handle`] through which other threads queue commands for this
-    /// engine. Clone it freely.
-    pub fn handle(&mut self) -> Handle {
-        if self.commands.pool_target == 0 {
-            self.commands.pool_target = 64;
-            self.refill_pool();
-        }
-        let c = &self.commands;
-        Handle::new(c.tx.clone(), c.pool_rx.clone(), c.shared.clone(), c.alive_rx.clone())
-    }
-
-    /// Tops the pool of entity ids for [`Handle::spawn`] up, growing it when
-    /// handles drained it since the last refill.
-    pub(crate) fn refill_pool(&mut self) {
-        let c = &mut self.commands;
-        if c.pool_target == 0 {
-            return;
-        }
-        let available = c.pool_rx.len();
-        if available < c.pool_target / 4 {
-            c.pool_target = (c.pool_target * 2).min(1 << 20);
-        }
-        for _ in available..c.pool_target {
-            let entity = self.world.spawn((Pooled,));
-            // Cannot fail: the engine holds a receiver.
-            let _ = self.commands.pool_tx.send(entity);
-            self.commands.pooled += 1;
-        }
-    }
-
-    /// Turns a pooled entity handed out by [`Handle::spawn`] into a real one.
-    pub(crate) fn adopt(&mut self, entity: Entity, bundle: impl DynamicBundle) -> Result<(), Error> {
-        if self.world.remove_one::<Pooled>(entity).is_err() {
-            return Err(Error::NoSuchEntity(entity));
-        }
-        self.commands.pooled -= 1;
-        self.world.insert(entity, bundle).map_err(|_| Error::NoSuchEntity(entity))
-    }
-
-    /// Like [`adopt`](Engine::adopt), as a child of `parent`. If `parent` is
-    /// gone, the pooled id is released instead and nothing is spawned.
-    pub(crate) fn adopt_child(
-        &mut self,
-        entity: Entity,
-        parent: Entity,
-        bundle: impl DynamicBundle,
-    ) -> Result<(), Error> {
-        if !self.is_alive(parent) {
-            if self.is_pooled(entity) {
-                let _ = self.world.despawn(entity);
-                self.commands.pooled -= 1;
-            }
-            return Err(Error::NoSuchEntity(parent));
-        }
-        self.adopt(entity, bundle)?;
-        bindery_systems::attach(&mut self.world, entity, parent);
-        Ok(())
-    }
-
-    /// `Err(Error::Poisoned)` once a tick has panicked.
-    pub(crate) fn live(&self) -> Result<(), Error> {
-        match self.poisoned {
-            None => Ok(()),
-            Some(_) => Err(Error::Poisoned),
-        }
-    }
-
-    /// Whether the engine is poisoned: under [`FaultPolicy::Poison`], a
-    /// transform, callback or command panicked during a tick.
-    ///
-    /// A poisoned engine changes nothing any more: every call that returns a
-    /// `Result` returns [`Error::Poisoned`] (from a [`Handle`] too, and
-    /// `Handle::spawn` no longer waits for ids), [`spawn`](Engine::spawn)
-    /// spawns nothing and returns [`Entity::DANGLING`], and ticks do nothing.
-    /// It can still be read through [`world`](Engine::world) and dropped
-    /// safely (nothing leaks).
-    pub fn is_poisoned(&self) -> bool {
-        self.poisoned.is_some()
-    }
-
-    /// Poisons the engine with `reason`: handles learn it, queued commands
-    /// are dropped (their receipts see [`Error::EngineGone`]).
-    pub(crate) fn poison(&mut self, reason: String) -> usize {
-        self.poisoned = Some(reason);
-        self.commands.shared.poisoned.store(true, Ordering::SeqCst);
-        self.commands.alive_tx = None;
-        self.commands.rx.try_iter().count()
-    }
-
-    /// What the panic that poisoned the engine said.
-    pub fn poison_reason(&self) -> Option<&str> {
-        self.poisoned.as_deref()
-    }
-
-    fn is_pooled(&self, entity: Entity) -> bool {
-        self.commands.pooled > 0 && self.world.satisfies::<&Pooled>(entity)
-    }
-
     /// The error for a query that found the entity without component `T`:
     /// a pooled entity does not exist yet.
     fn unsatisfied<T>(&self, entity: Entity) -> Error {
@@ -307,7 +161,7 @@ impl Engine {
 
     /// Spawns an entity with the components of `bundle` (any hecs bundle,
     /// usually a tuple) and returns it. On a poisoned engine it spawns nothing
-    /// and returns [`Entity::DANGLING`] (see [`is_poisoned`](Engine::is_poisoned)).
+    /// and returns [`Entity::DANGLING`](hecs::Entity::DANGLING) (see [`is_poisoned`](Engine::is_poisoned)).
     ///
     /// # Example
     /// ```
@@ -382,7 +236,7 @@ impl Engine {
 
     /// Live entities: exactly the entities spawned and not yet despawned.
     /// Binding bookkeeping is not stored as entities, and the ids pooled for
-    /// [`Handle::spawn`] are not counted until their spawn is applied.
+    /// [`Handle::spawn`](crate::Handle::spawn) are not counted until their spawn is applied.
     pub fn entity_count(&self) -> usize {
         self.world.len() as usize - self.commands.pooled
     }
@@ -398,8 +252,8 @@ impl Engine {
     /// [`modify`](Engine::modify) for writes: they propagate. See
     /// [`world_mut`](Engine::world_mut) for writing directly.
     ///
-    /// Once a [`Handle`] exists, the world also holds the ids pooled for
-    /// [`Handle::spawn`] (entities with one private marker component and
+    /// Once a [`Handle`](crate::Handle) exists, the world also holds the ids pooled for
+    /// [`Handle::spawn`](crate::Handle::spawn) (entities with one private marker component and
     /// nothing else), which [`entity_count`](Engine::entity_count) leaves
     /// out: a query for your own components never sees them, but
     /// `world().len()` and a query for `()` do.

@@ -2,11 +2,12 @@
 //! ([`FaultPolicy`]), and what it reports ([`Fault`], [`FaultSource`]).
 
 use std::any::Any;
+use std::sync::atomic::Ordering;
 
 use bindery_components::BindingId;
 use tracing::error;
 
-use crate::{Engine, ObserverId};
+use crate::{Engine, Error, ObserverId};
 
 /// What a panic in user code during a tick costs: a transform
 /// (`bind_map`, two-way, field binding), a derive function, a change
@@ -113,5 +114,40 @@ impl Engine {
         if self.fault_policy == FaultPolicy::Poison {
             std::panic::resume_unwind(payload);
         }
+    }
+
+    /// `Err(Error::Poisoned)` once a tick has panicked.
+    pub(crate) fn live(&self) -> Result<(), Error> {
+        match self.poisoned {
+            None => Ok(()),
+            Some(_) => Err(Error::Poisoned),
+        }
+    }
+
+    /// Whether the engine is poisoned: under [`FaultPolicy::Poison`], a
+    /// transform, callback or command panicked during a tick.
+    ///
+    /// A poisoned engine changes nothing any more: every call that returns a
+    /// `Result` returns [`Error::Poisoned`] (from a [`Handle`](crate::Handle) too, and
+    /// `Handle::spawn` no longer waits for ids), [`spawn`](Engine::spawn)
+    /// spawns nothing and returns [`Entity::DANGLING`](hecs::Entity::DANGLING), and ticks do nothing.
+    /// It can still be read through [`world`](Engine::world) and dropped
+    /// safely (nothing leaks).
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned.is_some()
+    }
+
+    /// Poisons the engine with `reason`: handles learn it, queued commands
+    /// are dropped (their receipts see [`Error::EngineGone`]).
+    pub(crate) fn poison(&mut self, reason: String) -> usize {
+        self.poisoned = Some(reason);
+        self.commands.shared.poisoned.store(true, Ordering::SeqCst);
+        self.commands.alive_tx = None;
+        self.commands.rx.try_iter().count()
+    }
+
+    /// What the panic that poisoned the engine said.
+    pub fn poison_reason(&self) -> Option<&str> {
+        self.poisoned.as_deref()
     }
 }

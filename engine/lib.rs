@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 mod bind;
+mod commands;
 mod engine;
 mod error;
 mod faults;

@@ -3,9 +3,9 @@
 use std::time::Instant;
 
 use bindery_systems::propagate;
-use tracing::{debug, debug_span, error, warn};
+use tracing::{debug, debug_span, error};
 
-use crate::{Engine, Error, Fault, FaultPolicy, FaultSource, Rejection, TickStats};
+use crate::{Engine, Fault, FaultPolicy, FaultSource, Rejection, TickStats};
 
 impl Engine {
     /// Runs one tick: every change made since the last tick propagates along
@@ -198,37 +198,5 @@ impl Engine {
     /// that queued each and its error, in the order they were applied.
     pub fn rejections(&self) -> &[Rejection] {
         &self.rejections
-    }
-
-    /// Applies the commands queued by handles before this round began (those
-    /// sent while applying wait for the next round), then refills the entity
-    /// pool. Returns `(applied, rejected)`.
-    fn apply_commands(&mut self) -> (usize, usize) {
-        let queued = self.commands.rx.len();
-        if queued == 0 {
-            return (0, 0);
-        }
-        let _span = debug_span!("commands", queued).entered();
-        let (mut applied, mut rejected) = (0, 0);
-        while applied < queued {
-            let Ok(mut command) = self.commands.rx.try_recv() else { break };
-            applied += 1;
-            let error = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| command.run(self))) {
-                Ok(Ok(())) => continue,
-                Ok(Err(error)) => error,
-                Err(payload) => {
-                    let message = crate::faults::panic_message(&*payload);
-                    command.panicked(Error::Panicked(message.clone()));
-                    self.caught(FaultSource::Command, payload); // resumed under `Poison`
-                    Error::Panicked(message)
-                }
-            };
-            rejected += 1;
-            let call = command.call();
-            warn!(call, %error, "command rejected");
-            self.rejections.push(Rejection { call, error });
-        }
-        self.refill_pool();
-        (applied, rejected)
     }
 }

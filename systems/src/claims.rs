@@ -9,6 +9,8 @@
 //! claims its unclaimed fields with it (a whole write decides every field):
 //! those are **covered**, computed by the whole write.
 
+mod levels;
+
 use crate::cycles::{Cycles, waiting_target};
 use crate::graph::BindingGraph;
 use crate::records::{EdgeKind, Field, NONE, WHOLE};
@@ -115,11 +117,8 @@ pub(crate) struct Claims {
     derivation_cut: Vec<u64>,
     /// Linked lists of extra parents: `(unit, next)`.
     more: Vec<(u32, u32)>,
-    /// By unit: its place among the groups of the level being ordered.
-    level_group: Vec<u32>,
-    /// Scratch for ordering a level: `(first, end)` ranges of `order`.
-    groups: Vec<(u32, u32)>,
-    sorted: Vec<u32>,
+    /// Scratch for ordering a level (see `levels.rs`).
+    level: levels::LevelOrder,
     /// The extra parents of the last plan's steps (see [`Step::also`]).
     pub parents: Vec<(u32, Field)>,
     /// The last plan, in the order to compute it.
@@ -456,149 +455,6 @@ impl Claims {
             self.derivation_cut.resize(d as usize + 1, 0);
         }
         std::mem::replace(&mut self.derivation_cut[d as usize], serial) == serial
-    }
-
-    /// Orders the units claimed at one distance (`order[start..]`) so that
-    /// each is computed after those it reads: a derivation reads its other
-    /// inputs as they are when it runs, so the derivations of a level go
-    /// after its bindings, and after the derivations whose targets they
-    /// read (Kahn's order among them; a loop of them is broken at one of its
-    /// members, in an order the rules leave open). A unit's covered fields
-    /// stay right after it.
-    #[allow(clippy::too_many_arguments)] // the buffers it orders, and where
-    fn order_level(
-        &mut self,
-        start: usize,
-        cycles: &Cycles,
-        g: u32,
-        graph: &BindingGraph,
-        visits: &Visits,
-        epoch: u32,
-    ) {
-        let end = self.order.len();
-        if end - start < 2 {
-            return;
-        }
-        // Groups: a claimed unit and its covered fields; derivations last.
-        self.groups.clear();
-        let mut derivations = 0;
-        for i in start..end {
-            if !self.claims[self.order[i] as usize].covered {
-                self.groups.push((i as u32, i as u32 + 1));
-            } else if let Some(last) = self.groups.last_mut() {
-                last.1 = i as u32 + 1;
-            }
-        }
-        if self.level_group.len() < self.units.len() {
-            self.level_group.resize(self.units.len(), NONE);
-        }
-        for (k, &(first, _)) in self.groups.iter().enumerate() {
-            let u = self.order[first as usize];
-            derivations += self.claims[u as usize].via.as_derivation().is_some() as usize;
-            self.level_group[u as usize] = k as u32;
-        }
-        if derivations == 0 {
-            for &(first, _) in &self.groups {
-                self.level_group[self.order[first as usize] as usize] = NONE;
-            }
-            return;
-        }
-        // Kahn's order: a derivation waits for the groups of its inputs'
-        // whole units claimed in this level.
-        let same_level = |me: &Self, node: u32| -> Option<u32> {
-            let v = Visits::get(&graph.nodes, node, epoch)?;
-            if cycles.group_of(v) != g {
-                return None;
-            }
-            let k = me.level_group[me.unit_of(cycles.pos_of(v), WHOLE) as usize];
-            (k != NONE).then_some(k)
-        };
-        let mut waiting = vec![0u32; self.groups.len()];
-        for (k, &(first, _)) in self.groups.iter().enumerate() {
-            if let Some(d) = self.claims[self.order[first as usize] as usize].via.as_derivation() {
-                for &f in graph.derivations[d as usize].feeders() {
-                    if same_level(self, graph.edges[f as usize].source).is_some_and(|j| j as usize != k) {
-                        waiting[k] += 1;
-                    }
-                }
-            }
-        }
-        self.sorted.clear();
-        let mut placed = vec![false; self.groups.len()];
-        let mut ready: std::collections::VecDeque<u32> =
-            (0..self.groups.len() as u32).filter(|&k| waiting[k as usize] == 0).collect();
-        let mut cursor = 0; // for a loop among derivations: the first not placed
-        while self.sorted.len() < end - start {
-            let Some(k) = ready.pop_front().map(|k| k as usize) else {
-                // Derivations of this level read each other in a loop. Walk
-                // back from the first not placed, through inputs not placed,
-                // until a group repeats: it is on a loop (not merely after
-                // one); it goes next, and the loop's order is open.
-                while placed[cursor] {
-                    cursor += 1;
-                }
-                let mut on_walk = vec![false; self.groups.len()];
-                let mut j = cursor;
-                while !on_walk[j] {
-                    on_walk[j] = true;
-                    j = self.unplaced_input(j, &placed, &same_level, graph).unwrap_or(j);
-                }
-                waiting[j] = 0;
-                ready.push_back(j as u32);
-                continue;
-            };
-            if placed[k] {
-                continue;
-            }
-            placed[k] = true;
-            let (first, last) = self.groups[k];
-            self.sorted.extend_from_slice(&self.order[first as usize..last as usize]);
-            // Release the derivations of this level reading this group's member.
-            let pos = self.units[self.order[first as usize] as usize].0;
-            let node = visits.list[cycles.member(cycles.members(g).start + pos as usize) as usize].node;
-            let mut e = graph.nodes[node as usize].out_head;
-            while e != NONE {
-                let edge = &graph.edges[e as usize];
-                e = edge.out_next;
-                if edge.kind != EdgeKind::Feeder {
-                    continue;
-                }
-                let Some(j) = same_level(self, graph.derivations[edge.slot as usize].target) else {
-                    continue;
-                };
-                let j = j as usize;
-                let head = self.order[self.groups[j].0 as usize];
-                if j != k && !placed[j] && self.claims[head as usize].via == Via::derivation(edge.slot) {
-                    waiting[j] = waiting[j].saturating_sub(1);
-                    if waiting[j] == 0 {
-                        ready.push_back(j as u32);
-                    }
-                }
-            }
-        }
-        for &(first, _) in &self.groups {
-            self.level_group[self.order[first as usize] as usize] = NONE;
-        }
-        self.order.truncate(start);
-        self.order.extend_from_slice(&self.sorted);
-    }
-
-    /// One group of the level being ordered that group `k`'s derivation
-    /// reads and that is not placed yet, if any.
-    fn unplaced_input(
-        &self,
-        k: usize,
-        placed: &[bool],
-        same_level: &impl Fn(&Self, u32) -> Option<u32>,
-        graph: &BindingGraph,
-    ) -> Option<usize> {
-        let d = self.claims[self.order[self.groups[k].0 as usize] as usize].via.as_derivation()?;
-        graph.derivations[d as usize]
-            .feeders()
-            .iter()
-            .filter_map(|&f| same_level(self, graph.edges[f as usize].source))
-            .map(|j| j as usize)
-            .find(|&j| j != k && !placed[j])
     }
 
     /// The change of `seeds[k]` enters at its unit, unless that unit (or the

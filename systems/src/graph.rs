@@ -8,11 +8,13 @@ use hecs::Entity;
 use tracing::warn;
 
 use crate::derive::{DeriveFn, DeriveLane, Sources};
-use crate::field::{FieldKey, FieldLane, FieldPairLane};
+use crate::field::FieldKey;
 use crate::lane::{Lanes, MapLane};
 use crate::pending::{Origin, Pending};
 use crate::records::{Derivation, Edge, EdgeKind, Field, MAX_INPUTS, NONE, PropertyNode, WHOLE};
 use crate::types::PropertyTypes;
+
+mod fields;
 
 /// The binding graph: property nodes, edges, derivations and the typed lanes
 /// holding their transforms, kept consistent on every link, unlink and
@@ -334,6 +336,19 @@ impl BindingGraph {
         true
     }
 
+    /// Finishes a new binding whose forward edge is `e` (and whose reverse
+    /// edge is `twin`, for a two-way binding): counts it, owes its initial
+    /// sync, and names it.
+    fn bound(&mut self, e: u32, twin: Option<u32>) -> BindingId {
+        if let Some(r) = twin {
+            self.edges[e as usize].twin = r;
+            self.edges[r as usize].twin = e;
+        }
+        self.bindings += 1;
+        self.owe_sync(e);
+        BindingId::new(e, self.edges[e as usize].generation)
+    }
+
     /// Records the sync edge `e` owes its target and stamps the edge with it.
     fn owe_sync(&mut self, e: u32) {
         let generation = self.edges[e as usize].generation;
@@ -355,9 +370,7 @@ impl BindingGraph {
         F: Fn(&S) -> T + Send + 'static,
     {
         let e = self.add_map_edge::<S, T, F>(source, target, f, EdgeKind::Forward);
-        self.bindings += 1;
-        self.owe_sync(e);
-        BindingId::new(e, self.edges[e as usize].generation)
+        self.bound(e, None)
     }
 
     /// Links `a`'s property `A` and `b`'s property `B` both ways: `forward`
@@ -372,11 +385,7 @@ impl BindingGraph {
     {
         let e = self.add_map_edge::<A, B, F>(a, b, forward, EdgeKind::Forward);
         let r = self.add_map_edge::<B, A, G>(b, a, backward, EdgeKind::Reverse);
-        self.edges[e as usize].twin = r;
-        self.edges[r as usize].twin = e;
-        self.bindings += 1;
-        self.owe_sync(e);
-        BindingId::new(e, self.edges[e as usize].generation)
+        self.bound(e, Some(r))
     }
 
     fn add_map_edge<S, T, F>(&mut self, source: Entity, target: Entity, f: F, kind: EdgeKind) -> u32
@@ -403,79 +412,6 @@ impl BindingGraph {
         let s = self.ensure_node(source, s_ty);
         let t = self.ensure_node(target, t_ty);
         self.add_edge((s, t), transform, kind, units)
-    }
-
-    /// The interned id of a field, interning it on first use.
-    pub fn field(&mut self, key: FieldKey) -> u16 {
-        let next = self.field_names.len() as Field;
-        *self.fields.entry(key).or_insert_with(|| {
-            self.field_names.push(key.name());
-            next
-        })
-    }
-
-    /// Links one field of `target`'s `T` to `source`'s `S` through `f`, one
-    /// way (see [`link_map`](BindingGraph::link_map)): only that field is
-    /// written. `field` is the field's interned id ([`field`](Self::field)).
-    pub fn link_field<S, T, V, F, A>(
-        &mut self,
-        source: Entity,
-        target: Entity,
-        f: F,
-        (field, access): (u16, A),
-    ) -> BindingId
-    where
-        S: Property,
-        T: Property,
-        V: PartialEq + Send + 'static,
-        F: Fn(&S) -> V + Send + 'static,
-        A: Fn(&mut T) -> &mut V + Send + 'static,
-    {
-        let (lane, store) = self.lanes.lane::<FieldLane<S, T, V, F, A>>();
-        let slot = store.insert(f, access);
-        let e =
-            self.add_typed_edge::<S, T>((source, target), (lane, slot), EdgeKind::Forward, (field, WHOLE));
-        self.bindings += 1;
-        self.owe_sync(e);
-        BindingId::new(e, self.edges[e as usize].generation)
-    }
-
-    /// Links a field of `source`'s `A` and a field of `target`'s `B` both
-    /// ways (see [`link_two_way`](BindingGraph::link_two_way)); the first sync
-    /// copies the source field into the target field.
-    pub fn link_two_way_field<A, B, V, FA, FB>(
-        &mut self,
-        (source, source_field, source_access): (Entity, u16, FA),
-        (target, target_field, target_access): (Entity, u16, FB),
-    ) -> BindingId
-    where
-        A: Property,
-        B: Property,
-        V: PartialEq + Clone + Send + 'static,
-        FA: Fn(&mut A) -> &mut V + Clone + Send + 'static,
-        FB: Fn(&mut B) -> &mut V + Clone + Send + 'static,
-    {
-        let (lane, store) = self.lanes.lane::<FieldPairLane<A, B, V, FA, FB>>();
-        let slot = store.insert(source_access.clone(), target_access.clone());
-        let e = self.add_typed_edge::<A, B>(
-            (source, target),
-            (lane, slot),
-            EdgeKind::Forward,
-            (target_field, source_field),
-        );
-        let (lane, store) = self.lanes.lane::<FieldPairLane<B, A, V, FB, FA>>();
-        let slot = store.insert(target_access, source_access);
-        let r = self.add_typed_edge::<B, A>(
-            (target, source),
-            (lane, slot),
-            EdgeKind::Reverse,
-            (source_field, target_field),
-        );
-        self.edges[e as usize].twin = r;
-        self.edges[r as usize].twin = e;
-        self.bindings += 1;
-        self.owe_sync(e);
-        BindingId::new(e, self.edges[e as usize].generation)
     }
 
     /// Links a derivation: `target`'s property `T` is computed by `f` from the

@@ -1,6 +1,8 @@
-//! The mechanics of one settle: seeding, waves, the region walk, and the
-//! hand-over to `cycles.rs` for what waits on a cycle. The rules they
-//! implement are documented on [`propagate`](crate::propagate).
+//! The mechanics of one settle: deciding properties, waves, and passing
+//! changes on. Seeding is in `seed.rs`, the region walk in `region.rs`,
+//! computing through the lanes in `fire.rs`, cycles in `cycles.rs` (found),
+//! `claims.rs` (planned) and `plans.rs` (run). The rules they implement are
+//! documented on [`propagate`](crate::propagate).
 //!
 //! A property is **decided** the moment it becomes ready (nothing left that
 //! could change it): its winner is picked and, if a binding, queued in its
@@ -9,15 +11,14 @@
 //! wave.
 
 use std::any::Any;
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use bindery_components::BindingId;
 use hecs::{Entity, World};
 
-use crate::claims::{Claims, Step};
+use crate::claims::Claims;
 use crate::cycles::Cycles;
 use crate::graph::BindingGraph;
-use crate::lane::{Fire, LaneOutput, One};
+use crate::lane::{Fire, LaneOutput};
 use crate::pending::Origin;
 use crate::records::{EdgeKind, Field, NONE, PropertyNode, WHOLE};
 use crate::visit::{Offer, Phase, Via, Visit, Visits};
@@ -86,7 +87,7 @@ pub struct PropagateScratch {
     pub(crate) wave: Vec<u32>,
     pub(crate) next: Vec<u32>,
     /// Links decided directly (`decide_direct`), to pass on depth first.
-    ahead: Vec<u32>,
+    pub(crate) ahead: Vec<u32>,
     pub(crate) stack: Vec<u32>,
     /// Visits that wait for more than one input, not yet checked for
     /// inputs that can no longer change (see `Settle::count_silent`).
@@ -108,7 +109,7 @@ pub struct PropagateScratch {
     /// engine's `FaultPolicy::Poison`), ending the settle.
     pub(crate) stop_on_fault: bool,
     /// Parts of a batch still to run after a panic: `(from, to)`.
-    ranges: Vec<(usize, usize)>,
+    pub(crate) ranges: Vec<(usize, usize)>,
 }
 
 impl PropagateScratch {
@@ -310,14 +311,6 @@ impl<'a> Settle<'a> {
         }
     }
 
-    /// Queues the fire of visit `v`'s unit `u` (a field binding).
-    pub(crate) fn queue_unit_fire(&mut self, v: u32, u: u32) {
-        let via = self.s.visits.units[u as usize].best.via;
-        self.queue_fire(v, via);
-        let lane = self.graph.edges[via.as_edge().expect("field bindings are edges") as usize].lane;
-        self.s.batches[lane as usize].last_mut().expect("just queued").unit = u;
-    }
-
     /// Settles waves until nothing is left; on a stall, counts the inputs of
     /// what is left (the region walk), then finds its cycles.
     fn settle_all(&mut self) {
@@ -460,39 +453,6 @@ impl<'a> Settle<'a> {
         }
     }
 
-    /// Computes `fire`, which decides visit `v` (a property with bindings
-    /// of its own), at once and on its own, if its lane can: then `v` is
-    /// passed on right after the visit that decided it (depth first,
-    /// through `ahead`) instead of in the next wave. A chain's links come
-    /// one at a time, and a wave per link costs more than the link; leaves
-    /// still batch. Returns `false` (doing nothing) if the lane cannot.
-    fn run_direct(&mut self, v: u32, lane: u32, fire: &Fire) -> bool {
-        let (lanes, world) = (&mut self.graph.lanes, &mut *self.world);
-        let one = match catch_unwind(AssertUnwindSafe(|| lanes.run_one(lane, world, fire))) {
-            Ok(None) => return false,
-            Ok(Some(one)) => one,
-            Err(payload) => {
-                self.fault(*fire, payload);
-                One::Same
-            }
-        };
-        match one {
-            One::Written => {
-                let visit = &mut self.s.visits.list[v as usize];
-                (visit.changed, visit.written) = (true, true);
-                self.stats.properties_written += 1;
-                if self.graph.track_changes {
-                    let node = &self.graph.nodes[visit.node as usize];
-                    self.s.changed.push((node.entity, node.ty));
-                }
-            }
-            One::Broken => self.s.broken.push(fire.edge),
-            One::Same => {}
-        }
-        self.s.ahead.push(v);
-        true
-    }
-
     /// Whether a binding owes its target a sync in this settle, and its
     /// creation stamp.
     #[inline]
@@ -507,154 +467,6 @@ impl<'a> Settle<'a> {
                 (born >= self.floor, born)
             }
             _ => (false, 0),
-        }
-    }
-
-    /// Queues `via` to compute visit `v`'s property in its lane's batch.
-    #[inline]
-    pub(crate) fn queue_fire(&mut self, v: u32, via: Via) {
-        let (lane, fire) = self.fire_of(v, via);
-        self.push_fire(lane, fire);
-    }
-
-    /// The fire computing visit `v`'s property through `via`, and its lane.
-    #[inline]
-    fn fire_of(&self, v: u32, via: Via) -> (u32, Fire) {
-        let target = self.graph.nodes[self.s.visits.list[v as usize].node as usize].entity;
-        let (lane, fire) = match (via.as_edge(), via.as_derivation()) {
-            (Some(e), _) => {
-                let edge = &self.graph.edges[e as usize];
-                let source = self.graph.nodes[edge.source as usize].entity;
-                (
-                    edge.lane,
-                    Fire {
-                        edge: e,
-                        slot: edge.slot,
-                        visit: v,
-                        node: edge.target,
-                        unit: NONE,
-                        source,
-                        target,
-                    },
-                )
-            }
-            (_, Some(d)) => {
-                let d = &self.graph.derivations[d as usize];
-                (
-                    d.lane,
-                    Fire {
-                        edge: d.first(),
-                        slot: d.slot,
-                        visit: v,
-                        node: d.target,
-                        unit: NONE,
-                        source: target,
-                        target,
-                    },
-                )
-            }
-            _ => unreachable!("only bindings fire"),
-        };
-        (lane, fire)
-    }
-
-    /// Adds `fire` to lane `lane`'s batch.
-    #[inline]
-    pub(crate) fn push_fire(&mut self, lane: u32, fire: Fire) {
-        let batch = &mut self.s.batches[lane as usize];
-        if batch.is_empty() {
-            self.s.touched.push(lane);
-        }
-        batch.push(fire);
-    }
-
-    /// Computes every queued fire, one batch per lane, and marks what was
-    /// written as changed.
-    #[inline]
-    pub(crate) fn run_lanes(&mut self) {
-        for i in 0..self.s.touched.len() {
-            let lane = self.s.touched[i];
-            let (lanes, world, out) = (&mut self.graph.lanes, &mut *self.world, &mut self.s.out);
-            let fires = &self.s.batches[lane as usize];
-            (out.cursor, out.done) = (0, 0);
-            // No panic costs one `catch_unwind` per batch, nothing more.
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| lanes.run(lane, world, fires, out))) {
-                self.recover(lane, payload);
-            }
-            self.s.batches[lane as usize].clear();
-        }
-        self.s.touched.clear();
-        if !self.s.out.broken.is_empty() {
-            self.s.broken.append(&mut self.s.out.broken);
-        }
-        self.stats.properties_written += self.s.out.written_leaves.len();
-        if self.graph.track_changes {
-            for &n in &self.s.out.written_leaves {
-                let node = &self.graph.nodes[n as usize];
-                self.s.changed.push((node.entity, node.ty));
-            }
-        }
-        self.s.out.written_leaves.clear();
-        for i in 0..self.s.out.written.len() {
-            let (v, u) = self.s.out.written[i];
-            if u == NONE {
-                self.s.visits.list[v as usize].changed = true;
-            } else {
-                self.s.visits.units[u as usize].wrote = true;
-            }
-            let visit = &mut self.s.visits.list[v as usize];
-            if !std::mem::replace(&mut visit.written, true) {
-                self.stats.properties_written += 1; // once per property
-                if self.graph.track_changes {
-                    let node = &self.graph.nodes[visit.node as usize];
-                    self.s.changed.push((node.entity, node.ty));
-                }
-            }
-        }
-        self.s.out.written.clear();
-    }
-
-    /// After lane `lane` panicked in its batch: records the faulty fire (at
-    /// `out.cursor`) and runs the rest of the batch, around each further
-    /// faulty fire, so every fire that does not panic is computed (see
-    /// `LaneOutput::cursor`). With `stop_on_fault`, the panic is resumed
-    /// once recorded.
-    #[cold]
-    #[inline(never)]
-    fn recover(&mut self, lane: u32, payload: Box<dyn Any + Send>) {
-        let fires = std::mem::take(&mut self.s.batches[lane as usize]);
-        let mut ranges = std::mem::take(&mut self.s.ranges);
-        let (at, done) = (self.s.out.cursor, self.s.out.done);
-        ranges.push((at + 1, fires.len()));
-        ranges.push((done, at));
-        self.fault(fires[at], payload);
-        while let Some((from, to)) = ranges.pop() {
-            if from >= to {
-                continue;
-            }
-            let (lanes, world, out) = (&mut self.graph.lanes, &mut *self.world, &mut self.s.out);
-            (out.cursor, out.done) = (0, 0);
-            let run = catch_unwind(AssertUnwindSafe(|| lanes.run(lane, world, &fires[from..to], out)));
-            if let Err(payload) = run {
-                let (at, done) = (from + self.s.out.cursor, from + self.s.out.done);
-                ranges.push((at + 1, to));
-                ranges.push((done, at));
-                self.fault(fires[at], payload);
-            }
-        }
-        self.s.ranges = ranges;
-        self.s.batches[lane as usize] = fires;
-    }
-
-    /// Records a panic caught computing `fire`.
-    fn fault(&mut self, fire: Fire, payload: Box<dyn Any + Send>) {
-        let binding = self.graph.binding_of_edge(fire.edge);
-        let derivation = self.graph.edges[fire.edge as usize].kind == EdgeKind::Feeder;
-        let message = panic_message(&*payload);
-        tracing::error!(%binding, %message, "a transform panicked: the binding is disabled");
-        self.s.faults.push(LaneFault { binding, derivation, message });
-        if self.s.stop_on_fault {
-            resume_unwind(payload);
         }
     }
 
@@ -754,72 +566,6 @@ impl<'a> Settle<'a> {
             } else if target_group != group {
                 self.s.cycles.input_settled(target_group);
             }
-        }
-    }
-
-    /// Settles every ready cycle as planned by `Claims::plan`. A unit is
-    /// computed from the unit that brought its change, so plans run one
-    /// computation at a time, except a plan's last computation, which only
-    /// needs units already settled: those of all ready cycles share one wave
-    /// (a two-way pair's single write, say).
-    pub(crate) fn settle_cycles(&mut self) {
-        while let Some(g) = self.s.cycles.ready.pop() {
-            let claims =
-                self.s.claims.plan(&self.s.cycles, g, self.graph, &self.s.visits, (self.floor, self.epoch));
-            self.stats.changes_applied += claims.applied;
-            self.stats.changes_superseded += claims.superseded;
-            self.stats.cycles_cut += claims.cut;
-            self.syncs_won += claims.syncs_won;
-            let steps = self.s.claims.plan.len();
-            for i in 0..steps {
-                let Step { visit: v, field, offer, parent, also, covered } = self.s.claims.plan[i];
-                self.settle_member(v);
-                // Computed if the change entered here, or its carrier changed,
-                // or it beat an own change of this member (whose value must
-                // give way to the carrier's even when the carrier kept its).
-                let compute = offer.via.is_binding()
-                    && !covered
-                    && (self.s.visits.list[v as usize].own != 0
-                        || parent.is_none_or(|(pv, pf)| self.s.visits.carried(pv, pf).is_some())
-                        || self.s.claims.parents[also.0 as usize..also.1 as usize]
-                            .iter()
-                            .any(|&(pv, pf)| self.s.visits.carried(pv, pf).is_some()));
-                if field == WHOLE {
-                    self.s.visits.list[v as usize].best = offer;
-                } else {
-                    let u = self.s.visits.unit(v, field);
-                    let unit = &mut self.s.visits.units[u as usize];
-                    (unit.best, unit.fires) = (offer, compute);
-                }
-                if compute {
-                    self.stats.bindings_fired += 1;
-                    if field == WHOLE {
-                        self.queue_fire(v, offer.via);
-                    } else {
-                        let u = self.s.visits.unit(v, field);
-                        self.queue_unit_fire(v, u);
-                    }
-                    if i + 1 < steps {
-                        self.run_lanes();
-                    }
-                }
-            }
-            for i in self.s.cycles.members(g) {
-                let v = self.s.cycles.member(i);
-                self.settle_member(v); // no change reached it: it keeps its value
-                self.s.next.push(v);
-            }
-        }
-    }
-
-    /// Marks cycle member `v` settled, once.
-    fn settle_member(&mut self, v: u32) {
-        let visit = &mut self.s.visits.list[v as usize];
-        if visit.phase != Phase::Settled {
-            visit.phase = Phase::Settled;
-            visit.changed = visit.own != 0;
-            visit.best = Offer::NONE;
-            self.decided += 1;
         }
     }
 }

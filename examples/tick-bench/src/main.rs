@@ -18,12 +18,14 @@
 //! compare the numbers.
 
 mod baseline;
+mod churn;
 mod compare;
 mod json;
 mod measure;
 mod outcome;
 mod scenarios;
 mod table;
+mod threads;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -203,7 +205,7 @@ fn main() -> ExitCode {
     let mut outcomes: Vec<Outcome> = Vec::new();
     if args.soak {
         wanted.clear();
-        outcomes.push(scenarios::soak(plan, &bar));
+        outcomes.push(churn::soak(plan, &bar));
     }
     let needs_pairs = wanted.iter().any(|s| matches!(s.as_str(), "build-1m" | "idle-1m" | "sparse-1m"));
     let mut pairs = None;
@@ -229,11 +231,11 @@ fn main() -> ExitCode {
             "chain-10k" => scenarios::chain(plan, &bar),
             "fanout-100k" => scenarios::fanout(plan, &bar),
             "two-way-100k" => scenarios::two_way(plan, &bar),
-            "churn-10k" => scenarios::churn(plan, &bar),
+            "churn-10k" => churn::churn(plan, &bar),
             "cellx-1000" => scenarios::cellx(plan, &bar, 1000),
             "cellx-2500" => scenarios::cellx(plan, &bar, 2500),
             "cellx-5000" => scenarios::cellx(plan, &bar, 5000),
-            "threads-4x250k" => scenarios::threads(plan, &bar),
+            "threads-4x250k" => threads::threads(plan, &bar),
             other => unreachable!("clap accepts only SCENARIOS: {other}"),
         };
         if Some(i) == last_on_pairs {

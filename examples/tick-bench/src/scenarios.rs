@@ -1,9 +1,6 @@
 //! The scenarios of `docs/BENCHMARKS.md`, each run on bindery and on the baseline.
 
 use std::hint::black_box;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread;
 use std::time::Instant;
 
 use bindery::{Engine, Entity};
@@ -66,26 +63,26 @@ pub struct Plan {
 
 impl Plan {
     /// A scenario's size: its full size divided by the scale, at least 1.
-    fn size(&self, full: usize) -> usize {
+    pub(crate) fn size(&self, full: usize) -> usize {
         (full / self.scale).max(1)
     }
 
     /// Ticks to time: `--ticks` if given, else the scenario's default (a
     /// quarter of it, at least 3, with `--quick`).
-    fn ticks(&self, default: usize) -> usize {
+    pub(crate) fn ticks(&self, default: usize) -> usize {
         self.ticks.unwrap_or(if self.quick { default.div_ceil(4).max(3) } else { default })
     }
 }
 
 /// Times `ticks` runs of `f`, in nanoseconds each.
-fn time(ticks: usize, bar: &ProgressBar, mut f: impl FnMut(usize)) -> Vec<u64> {
+pub(crate) fn time(ticks: usize, bar: &ProgressBar, mut f: impl FnMut(usize)) -> Vec<u64> {
     time_checked(ticks, bar, &mut (), |(), k| f(k), |(), _| {})
 }
 
 /// Times `ticks` runs of `work` on `state`, running the untimed `check` on
 /// it after each (so checks can read what `work` mutated without being
 /// counted).
-fn time_checked<S>(
+pub(crate) fn time_checked<S>(
     ticks: usize,
     bar: &ProgressBar,
     state: &mut S,
@@ -220,12 +217,12 @@ pub fn sparse(plan: Plan, bar: &ProgressBar, graph: &mut Pairs) -> Outcome {
 }
 
 /// The mean of `xs` (0 when empty).
-fn mean(xs: &[usize]) -> usize {
+pub(crate) fn mean(xs: &[usize]) -> usize {
     xs.iter().sum::<usize>() / xs.len().max(1)
 }
 
 /// Fills in the timing columns of an outcome.
-fn finish(
+pub(crate) fn finish(
     name: &str,
     size: usize,
     samples: &[u64],
@@ -391,113 +388,6 @@ pub fn two_way(plan: Plan, bar: &ProgressBar) -> Outcome {
 }
 
 /// The state `churn-10k` carries from tick to tick.
-struct Churn {
-    /// The engine.
-    engine: Engine,
-    /// The targets spawned last tick, despawned this tick.
-    previous: Vec<Entity>,
-    /// The targets spawned this tick.
-    spawned: Vec<Entity>,
-}
-
-/// `churn-10k`: persistent sources; each tick spawns targets bound to them
-/// and despawns the previous tick's.
-pub fn churn(plan: Plan, bar: &ProgressBar) -> Outcome {
-    /// RSS is compared between the end of this tick and the end of the run.
-    const RSS_FROM: usize = 10;
-    let n = plan.size(10_000);
-    let ticks = plan.ticks.unwrap_or(if plan.quick { 10 } else { 100 });
-    bar.set_message(format!("churn: {n} spawn+bind+despawn per tick"));
-    let mut engine = Engine::new();
-    let sources: Vec<Entity> = (0..n).map(|i| engine.spawn((V(i as f64),))).collect();
-    let mut state = Churn { engine, previous: Vec::with_capacity(n), spawned: Vec::with_capacity(n) };
-    let mut ok = true;
-    let mut rss = (0, 0);
-    let samples = time_checked(
-        ticks,
-        bar,
-        &mut state,
-        |s, _| {
-            s.spawned.clear();
-            for &source in &sources {
-                let t = s.engine.spawn((V(-1.0),));
-                s.engine.bind::<V>(source, t).expect("alive");
-                s.spawned.push(t);
-            }
-            for e in s.previous.drain(..) {
-                s.engine.despawn(e).expect("alive");
-            }
-            s.engine.tick();
-            std::mem::swap(&mut s.previous, &mut s.spawned);
-        },
-        // Counts back to the steady state every tick.
-        |s, k| {
-            ok &= s.engine.entity_count() == 2 * n && s.engine.binding_count() == n;
-            if k + 1 == RSS_FROM {
-                rss.0 = rss_bytes();
-            }
-            if k + 1 == ticks {
-                rss.1 = rss_bytes();
-            }
-        },
-    );
-    let Churn { engine, previous, .. } = state;
-    ok &= previous.iter().zip(&sources).all(|(&t, &s)| engine.get::<V>(t) == engine.get::<V>(s));
-    // RSS is only compared on full runs long enough to have a tick 10 and
-    // many after it (--quick checks counts only).
-    let rss_checked = !plan.quick && ticks >= 2 * RSS_FROM;
-    let flat = rss.1 as f64 <= rss.0 as f64 * 1.05;
-    if rss_checked {
-        ok &= flat;
-    }
-    // Baseline: the same churn on slot vectors with a free list.
-    let mut values: Vec<f64> = (0..n).map(|i| i as f64).collect();
-    let mut stale: Vec<bool> = vec![false; n];
-    let mut free: Vec<u32> = Vec::new();
-    let mut edges: Vec<(u32, u32)> = Vec::new();
-    let mut live: Vec<u32> = Vec::new();
-    let mut fresh: Vec<u32> = Vec::with_capacity(n);
-    let base = time(ticks, bar, |_| {
-        fresh.clear();
-        for s in 0..n as u32 {
-            let t = free.pop().unwrap_or_else(|| {
-                values.push(0.0);
-                stale.push(false);
-                (values.len() - 1) as u32
-            });
-            values[t as usize] = -1.0;
-            edges.push((s, t));
-            fresh.push(t);
-        }
-        for &t in &live {
-            stale[t as usize] = true;
-        }
-        edges.retain(|&(_, t)| !stale[t as usize]);
-        for &t in &live {
-            stale[t as usize] = false;
-        }
-        free.append(&mut live);
-        for &(s, t) in &edges {
-            values[t as usize] = values[s as usize];
-        }
-        std::mem::swap(&mut live, &mut fresh);
-    });
-    black_box(&values);
-    let mut outcome = finish("churn-10k", n, &samples, &base, n, &engine, ok);
-    outcome.note = if rss_checked {
-        format!(
-            "{:.0} ns per spawn+bind+despawn; RSS tick {RSS_FROM} {} MiB -> tick {ticks} {} MiB{}",
-            outcome.per_edge_ns,
-            rss.0 >> 20,
-            rss.1 >> 20,
-            if flat { "" } else { " (grew)" }
-        )
-    } else {
-        format!("{:.0} ns per spawn+bind+despawn; RSS not checked (counts only)", outcome.per_edge_ns)
-    };
-    outcome
-}
-
 /// `cellx-N`: layers of four derived properties.
 pub fn cellx(plan: Plan, bar: &ProgressBar, layers: usize) -> Outcome {
     let name = format!("cellx-{layers}");
@@ -538,144 +428,4 @@ pub fn cellx(plan: Plan, bar: &ProgressBar, layers: usize) -> Outcome {
     let mut outcome = finish(&name, layers, &samples, &base, mean(&fired), &engine, ok);
     outcome.note = format!("update tick {:.2} ms", outcome.median_ns as f64 / 1e6);
     outcome
-}
-
-/// `threads-4x250k`: four producers send sets through their own handles
-/// while the owner ticks.
-pub fn threads(plan: Plan, bar: &ProgressBar) -> Outcome {
-    const PRODUCERS: usize = 4;
-    let per = plan.size(250_000);
-    let slots = 1024;
-    bar.set_message(format!("threads: {PRODUCERS} x {per} sets"));
-    let mut engine = Engine::new();
-    let entities: Vec<Entity> = (0..PRODUCERS * slots).map(|_| engine.spawn((V(-1.0),))).collect();
-    let go = Arc::new(AtomicBool::new(false));
-    let start = Instant::now();
-    let producers: Vec<_> = (0..PRODUCERS)
-        .map(|p| {
-            let handle = engine.handle();
-            let mine: Vec<Entity> = entities[p * slots..(p + 1) * slots].to_vec();
-            let go = go.clone();
-            thread::spawn(move || {
-                while !go.load(Ordering::Acquire) {
-                    std::hint::spin_loop();
-                }
-                for i in 0..per {
-                    handle.set(mine[i % slots], V(i as f64)).expect("engine alive");
-                }
-            })
-        })
-        .collect();
-    go.store(true, Ordering::Release);
-    let (mut applied, mut rejected, mut ticks) = (0, 0, 0);
-    while applied < PRODUCERS * per {
-        let stats = engine.tick();
-        applied += stats.commands_applied;
-        rejected += stats.commands_rejected;
-        ticks += 1;
-        if stats.commands_applied == 0 {
-            thread::yield_now();
-        }
-    }
-    let elapsed = start.elapsed().as_nanos() as u64;
-    for p in producers {
-        p.join().expect("producer");
-    }
-    // Per-sender order: every slot holds the last value its producer sent.
-    let last = |i: usize| (0..per).rev().find(|k| k % slots == i).map_or(-1.0, |k| k as f64);
-    let ok = rejected == 0
-        && entities.iter().enumerate().all(|(j, &e)| engine.get::<V>(e) == Ok(V(last(j % slots))));
-
-    // Baseline: the same sends of (index, value) over a plain channel into a Vec.
-    let (tx, rx) = bindery::crossbeam_channel::unbounded::<(u32, f64)>();
-    let start = Instant::now();
-    let senders: Vec<_> = (0..PRODUCERS)
-        .map(|p| {
-            let tx = tx.clone();
-            thread::spawn(move || {
-                for i in 0..per {
-                    tx.send(((p * slots + i % slots) as u32, i as f64)).expect("receiver alive");
-                }
-            })
-        })
-        .collect();
-    drop(tx);
-    let mut values = vec![0.0; PRODUCERS * slots];
-    for (i, v) in rx.iter() {
-        values[i as usize] = v;
-    }
-    let base_elapsed = start.elapsed().as_nanos() as u64;
-    for s in senders {
-        s.join().expect("sender");
-    }
-    black_box(&values);
-    let total = PRODUCERS * per;
-    let per_cmd = elapsed as f64 / total as f64;
-    Outcome {
-        ticks,
-        median_ns: elapsed,
-        min_ns: elapsed,
-        edges_per_tick: total,
-        per_edge_ns: per_cmd,
-        baseline_per_edge_ns: base_elapsed as f64 / total as f64,
-        entities: engine.entity_count(),
-        bindings: engine.binding_count(),
-        ok,
-        note: format!("{:.1} M commands/s end to end", total as f64 / elapsed as f64 * 1e3),
-        ..Outcome::new("threads-4x250k", total)
-    }
-}
-
-/// `--soak`: `churn-10k` for 10,000 ticks, RSS sampled every 1,000.
-pub fn soak(plan: Plan, bar: &ProgressBar) -> Outcome {
-    let n = plan.size(10_000);
-    let ticks = plan.ticks.unwrap_or(10_000);
-    let mut engine = Engine::new();
-    let sources: Vec<Entity> = (0..n).map(|i| engine.spawn((V(i as f64),))).collect();
-    let mut previous: Vec<Entity> = Vec::new();
-    let mut samples = Vec::new();
-    let mut rss = Vec::new();
-    let mut ok = true;
-    for k in 0..ticks {
-        let start = Instant::now();
-        let spawned: Vec<Entity> = sources
-            .iter()
-            .map(|&s| {
-                let t = engine.spawn((V(-1.0),));
-                engine.bind::<V>(s, t).expect("alive");
-                t
-            })
-            .collect();
-        for e in previous.drain(..) {
-            engine.despawn(e).expect("alive");
-        }
-        engine.tick();
-        samples.push(start.elapsed().as_nanos() as u64);
-        previous = spawned;
-        ok &= engine.entity_count() == 2 * n && engine.binding_count() == n;
-        if (k + 1) % (ticks / 10).max(1) == 0 {
-            rss.push(rss_bytes());
-            bar.set_message(format!("soak: tick {} of {ticks}, RSS {} MiB", k + 1, rss_bytes() >> 20));
-        }
-    }
-    let first = rss.first().copied().unwrap_or(0);
-    let last = rss.last().copied().unwrap_or(0);
-    ok &= last as f64 <= first as f64 * 1.05;
-    let (median, min) = stats_ns(&samples);
-    Outcome {
-        ticks,
-        median_ns: median,
-        min_ns: min,
-        edges_per_tick: n,
-        per_edge_ns: median as f64 / n as f64,
-        entities: engine.entity_count(),
-        bindings: engine.binding_count(),
-        ok,
-        note: format!(
-            "RSS MiB every {} ticks: {}",
-            (ticks / 10).max(1),
-            rss.iter().map(|r| (r >> 20).to_string()).collect::<Vec<_>>().join(" ")
-        ),
-        ..Outcome::new("soak-churn-10k", n)
-    }
 }
