@@ -219,8 +219,9 @@ impl<T> Slots<T> {
 /// is zero-sized, so a million identity bindings cost one byte each here.
 pub(crate) struct MapLane<S, T, F> {
     transforms: Slots<F>,
-    /// Computed values of a large batch (reused between runs).
-    values: Vec<Option<T>>,
+    /// A large batch's computed values, one per run of fires sharing one
+    /// (with the run's end), reused between batches.
+    values: Vec<(usize, Option<T>)>,
     _types: PhantomData<fn(&S) -> T>,
 }
 
@@ -262,6 +263,8 @@ where
     /// borrowed once. Views skip the per-access type lookup, and each pass
     /// is a loop of independent accesses the processor overlaps.
     fn run_batch(&mut self, world: &mut World, fires: &[Fire], out: &mut LaneOutput) {
+        // One value per run of fires sharing it (a fan-out's run is the
+        // whole batch), with the end of its run.
         let mut values = std::mem::take(&mut self.values);
         {
             let sources = world.view::<&S>();
@@ -270,33 +273,46 @@ where
                 let end = self.run_end(fires, i);
                 let fire = fires[i];
                 out.cursor = i; // nothing written yet: `done` stays at 0
-                match (self.transforms.get(fire.slot), sources.get(fire.source)) {
-                    (Some(f), Some(source)) => {
-                        let value = f(source);
-                        for _ in i + 1..end {
-                            values.push(Some(value.clone()));
-                        }
-                        values.push(Some(value));
-                    }
-                    _ => values.extend((i..end).map(|_| None)),
-                }
+                let value = match (self.transforms.get(fire.slot), sources.get(fire.source)) {
+                    (Some(f), Some(source)) => Some(f(source)),
+                    _ => None,
+                };
+                values.push((end, value));
                 i = end;
             }
         }
         let mut targets = world.view_mut::<&mut T>();
-        for (k, (fire, value)) in fires.iter().zip(values.drain(..)).enumerate() {
-            (out.cursor, out.done) = (k, k);
-            match (value, targets.get_mut(fire.target)) {
-                (Some(value), Some(target)) => {
-                    if *target != value {
-                        *target = value;
-                        out.report(fire);
-                    }
-                }
-                _ => out.broken.push(fire.edge),
+        let mut start = 0;
+        for (end, value) in values.drain(..) {
+            let Some(value) = value else {
+                out.broken.extend(fires[start..end].iter().map(|f| f.edge));
+                start = end;
+                continue;
+            };
+            for (k, fire) in fires.iter().enumerate().take(end - 1).skip(start) {
+                (out.cursor, out.done) = (k, k);
+                write_view(&mut targets, fire, value.clone(), out);
             }
+            (out.cursor, out.done) = (end - 1, end - 1);
+            write_view(&mut targets, &fires[end - 1], value, out);
+            start = end;
         }
         self.values = values;
+    }
+}
+
+/// Writes `value` into a fire's target through a view of the target type,
+/// if it differs.
+#[inline(always)]
+fn write_view<T: Property>(targets: &mut hecs::View<'_, &mut T>, fire: &Fire, value: T, out: &mut LaneOutput) {
+    match targets.get_mut(fire.target) {
+        Some(target) => {
+            if *target != value {
+                *target = value;
+                out.report(fire);
+            }
+        }
+        None => out.broken.push(fire.edge),
     }
 }
 

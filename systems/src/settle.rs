@@ -504,6 +504,29 @@ impl<'a> Settle<'a> {
                 continue;
             }
             let target = edge.target;
+            let t = &self.graph.nodes[target as usize];
+            if t.epoch != self.epoch
+                && t.inputs == 1
+                && t.out_head == NONE
+                && edge.field == WHOLE
+                && edge.kind != EdgeKind::Feeder
+                && units == NONE
+            {
+                // The shape of every fan-out: a leaf whose only input is
+                // this binding, reached first. Nothing will ask about it
+                // again, so it is only fired (`decide_fresh`, unrolled).
+                let owes = edge.kind != EdgeKind::Reverse && edge.born >= self.floor;
+                if !changed && !owes {
+                    continue; // nothing to say, and nothing else will
+                }
+                let applied = owes && !(changed && best.stamp > edge.born);
+                self.stats.bindings_fired += 1;
+                self.syncs_won += owes as usize;
+                self.stats.changes_applied += applied as usize;
+                let fire = Fire { edge: this, slot: edge.slot, visit: NONE, node: target, unit: NONE, source: entity, target: t.entity };
+                self.push_fire(edge.lane, fire);
+                continue;
+            }
             let via =
                 if edge.kind == EdgeKind::Feeder { Via::derivation(edge.slot) } else { Via::edge(this) };
             let owes = edge.kind != EdgeKind::Reverse && edge.born >= self.floor;
