@@ -304,7 +304,12 @@ where
 /// Writes `value` into a fire's target through a view of the target type,
 /// if it differs.
 #[inline(always)]
-fn write_view<T: Property>(targets: &mut hecs::View<'_, &mut T>, fire: &Fire, value: T, out: &mut LaneOutput) {
+fn write_view<T: Property>(
+    targets: &mut hecs::View<'_, &mut T>,
+    fire: &Fire,
+    value: T,
+    out: &mut LaneOutput,
+) {
     match targets.get_mut(fire.target) {
         Some(target) => {
             if *target != value {

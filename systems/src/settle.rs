@@ -439,8 +439,9 @@ impl<'a> Settle<'a> {
     }
 
     /// `decide_fresh` for a property with bindings of its own: it gets a
-    /// visit, to be passed on, and is computed directly if it can be. (Out
-    /// of line: the leaf path, a fan-out's, stays a short loop.)
+    /// visit, to be passed on, and is computed directly if it can be (a
+    /// chain's every link: inlined).
+    #[inline(always)]
     fn fresh_link(&mut self, target: u32, offer: Offer, lane: u32, (edge, slot, source): (u32, u32, Entity)) {
         let t = &mut self.graph.nodes[target as usize];
         let entity = t.entity;
@@ -507,24 +508,42 @@ impl<'a> Settle<'a> {
             let t = &self.graph.nodes[target as usize];
             if t.epoch != self.epoch
                 && t.inputs == 1
-                && t.out_head == NONE
                 && edge.field == WHOLE
                 && edge.kind != EdgeKind::Feeder
                 && units == NONE
             {
-                // The shape of every fan-out: a leaf whose only input is
-                // this binding, reached first. Nothing will ask about it
-                // again, so it is only fired (`decide_fresh`, unrolled).
+                // The shape of every chain, fan-out and tree: a property
+                // whose only input is this binding, reached first. It is
+                // decided on the spot (`decide_fresh`, unrolled).
                 let owes = edge.kind != EdgeKind::Reverse && edge.born >= self.floor;
                 if !changed && !owes {
                     continue; // nothing to say, and nothing else will
                 }
-                let applied = owes && !(changed && best.stamp > edge.born);
+                let carries = changed && (!owes || best.stamp > edge.born); // the source's change, not the sync
                 self.stats.bindings_fired += 1;
                 self.syncs_won += owes as usize;
-                self.stats.changes_applied += applied as usize;
-                let fire = Fire { edge: this, slot: edge.slot, visit: NONE, node: target, unit: NONE, source: entity, target: t.entity };
-                self.push_fire(edge.lane, fire);
+                self.stats.changes_applied += (owes && !carries) as usize;
+                if t.out_head == NONE {
+                    // A leaf: nothing will ask about it again, so it is only fired.
+                    let fire = Fire {
+                        edge: this,
+                        slot: edge.slot,
+                        visit: NONE,
+                        node: target,
+                        unit: NONE,
+                        source: entity,
+                        target: t.entity,
+                    };
+                    self.push_fire(edge.lane, fire);
+                } else {
+                    let via = Via::edge(this);
+                    let offer = if carries {
+                        Offer { stamp: best.stamp, dist: best.dist + 1, via }
+                    } else {
+                        Offer { stamp: edge.born, dist: 1, via }
+                    };
+                    self.fresh_link(target, offer, edge.lane, (this, edge.slot, entity));
+                }
                 continue;
             }
             let via =
