@@ -21,6 +21,11 @@ pub fn attach(world: &mut World, child: Entity, parent: Entity) {
 
 /// Detaches `child` from its parent, if it has one. Returns the old parent.
 pub fn detach(world: &mut World, child: Entity) -> Option<Entity> {
+    // Asking first is cheap; removing a component the entity lacks is not
+    // (hecs looks up the archetype it would move to before failing).
+    if !world.satisfies::<&ChildOf>(child) {
+        return None;
+    }
     let ChildOf(parent) = world.remove_one::<ChildOf>(child).ok()?;
     let now_empty = world
         .get::<&mut Children>(parent)
@@ -82,7 +87,9 @@ pub fn despawn_recursive(
     let mut stack = Vec::new();
     let mut next = Some(root);
     while let Some(e) = next.take().or_else(|| stack.pop()) {
-        if let Ok(children) = world.remove_one::<Children>(e) {
+        if world.satisfies::<&Children>(e)
+            && let Ok(children) = world.remove_one::<Children>(e)
+        {
             stack.extend(children.0);
         }
         each(e);

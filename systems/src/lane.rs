@@ -375,16 +375,27 @@ where
 pub(crate) struct Lanes {
     lanes: Vec<Box<dyn Lane>>,
     index: TypeIdMap<u32>,
+    /// The lane asked for last (binding in a loop asks for one again and
+    /// again).
+    last: Option<(TypeId, u32)>,
 }
 
 impl Lanes {
     /// The lane of type `L`, created on first use, and its index.
     pub fn lane<L: Lane + Default>(&mut self) -> (u32, &mut L) {
-        let lanes = &mut self.lanes;
-        let index = *self.index.entry(TypeId::of::<L>()).or_insert_with(|| {
-            lanes.push(Box::new(L::default()));
-            (lanes.len() - 1) as u32
-        });
+        let id = TypeId::of::<L>();
+        let index = match self.last {
+            Some((last, index)) if last == id => index,
+            _ => {
+                let lanes = &mut self.lanes;
+                let index = *self.index.entry(id).or_insert_with(|| {
+                    lanes.push(Box::new(L::default()));
+                    (lanes.len() - 1) as u32
+                });
+                self.last = Some((id, index));
+                index
+            }
+        };
         let lane = self.lanes[index as usize]
             .as_any_mut()
             .downcast_mut::<L>()

@@ -73,6 +73,13 @@ impl Settle<'_> {
                     self.settle_pair(in_head);
                     continue;
                 }
+                if self.silent_root(in_head) {
+                    // Its only input can never change in this settle: a
+                    // new binding's target, most often.
+                    self.s.visits.list[v as usize].waiting = 0;
+                    self.ready(v);
+                    continue;
+                }
             }
             self.s.stuck.push(v);
         }
@@ -131,6 +138,25 @@ impl Settle<'_> {
     fn isolated_pair(&self, head: u32) -> bool {
         let back = &self.graph.edges[head as usize];
         back.enabled && back.twin != NONE && self.graph.nodes[back.source as usize].inputs == 1
+    }
+
+    /// Whether the enabled edge among the in-edges starting at `head` (a
+    /// property's only input) comes from a property that can never change
+    /// in this settle: no binding writes it and it was not seeded. (What
+    /// `count_silent` would find later, found while seeding, for the
+    /// target of a binding made from a root property.)
+    #[inline]
+    fn silent_root(&self, head: u32) -> bool {
+        let mut e = head;
+        while e != NONE {
+            let edge = &self.graph.edges[e as usize];
+            if edge.enabled {
+                let source = &self.graph.nodes[edge.source as usize];
+                return source.inputs == 0 && source.epoch != self.epoch;
+            }
+            e = edge.in_next;
+        }
+        false
     }
 
     /// Settles a two-way pair that nothing else writes, one of whose edges is

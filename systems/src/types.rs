@@ -11,6 +11,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 pub struct PropertyTypes {
     index: TypeIdMap<u32>,
     names: Vec<&'static str>,
+    /// The type interned last: binding in a loop asks for the same one or
+    /// two types again and again, and a compare is cheaper than a hash.
+    last: Option<(TypeId, u32)>,
 }
 
 impl PropertyTypes {
@@ -21,17 +24,28 @@ impl PropertyTypes {
 
     /// The index of the type with `id` and `name`, interning it on first use.
     pub fn intern_id(&mut self, id: TypeId, name: &'static str) -> u32 {
+        if let Some((last, index)) = self.last
+            && last == id
+        {
+            return index;
+        }
         let next = self.names.len() as u32;
-        *self.index.entry(id).or_insert_with(|| {
+        let index = *self.index.entry(id).or_insert_with(|| {
             self.names.push(name);
             next
-        })
+        });
+        self.last = Some((id, index));
+        index
     }
 
     /// The index of `T` if it was ever interned.
     #[inline]
     pub fn get<T: 'static>(&self) -> Option<u32> {
-        self.index.get(&TypeId::of::<T>()).copied()
+        let id = TypeId::of::<T>();
+        match self.last {
+            Some((last, index)) if last == id => Some(index),
+            _ => self.index.get(&id).copied(),
+        }
     }
 
     /// The type name of an interned index.
