@@ -112,6 +112,7 @@ impl Settle<'_> {
     /// written as changed.
     #[inline]
     pub(crate) fn run_lanes(&mut self) {
+        self.s.out.track_leaves = self.graph.track_changes;
         for i in 0..self.s.touched.len() {
             let lane = self.s.touched[i];
             let (lanes, world, out) = (&mut self.graph.lanes, &mut *self.world, &mut self.s.out);
@@ -127,12 +128,10 @@ impl Settle<'_> {
         if !self.s.out.broken.is_empty() {
             self.s.broken.append(&mut self.s.out.broken);
         }
-        self.stats.properties_written += self.s.out.written_leaves.len();
-        if self.graph.track_changes {
-            for &n in &self.s.out.written_leaves {
-                let node = &self.graph.nodes[n as usize];
-                self.s.changed.push((node.entity, node.ty));
-            }
+        self.stats.properties_written += std::mem::take(&mut self.s.out.leaves_written);
+        for &n in &self.s.out.written_leaves {
+            let node = &self.graph.nodes[n as usize];
+            self.s.changed.push((node.entity, node.ty));
         }
         self.s.out.written_leaves.clear();
         for i in 0..self.s.out.written.len() {

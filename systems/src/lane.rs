@@ -48,8 +48,12 @@ pub(crate) struct LaneOutput {
     /// `(visit, unit)` of every target whose value changed (`unit` is `NONE`
     /// for a whole component).
     pub written: Vec<(u32, u32)>,
-    /// The node of every target without a visit whose value changed.
+    /// How many targets without a visit changed value...
+    pub leaves_written: usize,
+    /// ...and, with `track_leaves` (change tracking on), their nodes.
     pub written_leaves: Vec<u32>,
+    /// Whether the written leaves' nodes are wanted, not only counted.
+    pub track_leaves: bool,
     /// Edges whose source or target component was gone: the entity was
     /// despawned or the component removed behind the engine's back.
     pub broken: Vec<u32>,
@@ -70,7 +74,10 @@ impl LaneOutput {
         if fire.visit != crate::records::NONE {
             self.written.push((fire.visit, fire.unit));
         } else {
-            self.written_leaves.push(fire.node);
+            self.leaves_written += 1;
+            if self.track_leaves {
+                self.written_leaves.push(fire.node);
+            }
         }
     }
 }

@@ -487,6 +487,74 @@ impl<'a> Settle<'a> {
         }
     }
 
+    /// Fires the leaves among `source`'s out-edges from `e` on, up to the
+    /// first edge that is not one (returned, or [`NONE`]): the shape of
+    /// every fan-out. A leaf here is a property no binding leaves, whose
+    /// only input is this plain binding, reached first: nothing will ask
+    /// about it again, so it needs no visit and is decided on the spot
+    /// (`decide_fresh`, unrolled). Everything the loop touches is borrowed
+    /// once and the lane's batch is held in a local, so the loop keeps it
+    /// in registers instead of reloading it through `self` per edge.
+    #[inline(always)]
+    fn fire_leaves(&mut self, mut e: u32, source: Entity, changed: bool, stamp: u64) -> u32 {
+        let (edges, nodes) = (&self.graph.edges, &self.graph.nodes);
+        let (batches, touched) = (&mut self.s.batches, &mut self.s.touched);
+        let (epoch, floor) = (self.epoch, self.floor);
+        let (mut fired, mut owed, mut applied) = (0, 0, 0);
+        let (mut lane, mut batch) = (NONE, Vec::new());
+        while e != NONE {
+            let edge = &edges[e as usize];
+            if !edge.enabled {
+                e = edge.out_next;
+                continue;
+            }
+            let t = &nodes[edge.target as usize];
+            if t.epoch == epoch
+                || t.inputs != 1
+                || t.out_head != NONE
+                || edge.field != WHOLE
+                || edge.kind == EdgeKind::Feeder
+            {
+                break;
+            }
+            let owes = edge.kind != EdgeKind::Reverse && edge.born >= floor;
+            if changed || owes {
+                // Otherwise nothing to say, and nothing else will.
+                let carries = changed && (!owes || stamp > edge.born); // the source's change, not the sync
+                fired += 1;
+                owed += owes as usize;
+                applied += (owes && !carries) as usize;
+                if edge.lane != lane {
+                    if lane != NONE {
+                        std::mem::swap(&mut batch, &mut batches[lane as usize]);
+                    }
+                    lane = edge.lane;
+                    if batches[lane as usize].is_empty() {
+                        touched.push(lane);
+                    }
+                    std::mem::swap(&mut batch, &mut batches[lane as usize]);
+                }
+                batch.push(Fire {
+                    edge: e,
+                    slot: edge.slot,
+                    visit: NONE,
+                    node: edge.target,
+                    unit: NONE,
+                    source,
+                    target: t.entity,
+                });
+            }
+            e = edge.out_next;
+        }
+        if lane != NONE {
+            std::mem::swap(&mut batch, &mut batches[lane as usize]);
+        }
+        self.stats.bindings_fired += fired;
+        self.syncs_won += owed;
+        self.stats.changes_applied += applied;
+        e
+    }
+
     /// Passes settled visit `x` on along its bindings (see [`emit`]).
     ///
     /// [`emit`]: Settle::emit
@@ -498,6 +566,13 @@ impl<'a> Settle<'a> {
         let PropertyNode { entity, out_head, .. } = self.graph.nodes[node as usize];
         let mut e = out_head;
         while e != NONE {
+            if units == NONE && self.graph.edges[e as usize].out_next != NONE {
+                // Several edges left: a fan-out's leaves go in one tight loop.
+                e = self.fire_leaves(e, entity, changed, best.stamp);
+                if e == NONE {
+                    break;
+                }
+            }
             let edge = self.graph.edges[e as usize];
             let this = e;
             e = edge.out_next;
@@ -535,15 +610,15 @@ impl<'a> Settle<'a> {
                         target: t.entity,
                     };
                     self.push_fire(edge.lane, fire);
-                } else {
-                    let via = Via::edge(this);
-                    let offer = if carries {
-                        Offer { stamp: best.stamp, dist: best.dist + 1, via }
-                    } else {
-                        Offer { stamp: edge.born, dist: 1, via }
-                    };
-                    self.fresh_link(target, offer, edge.lane, (this, edge.slot, entity));
+                    continue;
                 }
+                let via = Via::edge(this);
+                let offer = if carries {
+                    Offer { stamp: best.stamp, dist: best.dist + 1, via }
+                } else {
+                    Offer { stamp: edge.born, dist: 1, via }
+                };
+                self.fresh_link(target, offer, edge.lane, (this, edge.slot, entity));
                 continue;
             }
             let via =
