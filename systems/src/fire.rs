@@ -65,33 +65,11 @@ impl Settle<'_> {
             (Some(e), _) => {
                 let edge = &self.graph.edges[e as usize];
                 let source = self.graph.nodes[edge.source as usize].entity;
-                (
-                    edge.lane,
-                    Fire {
-                        edge: e,
-                        slot: edge.slot,
-                        visit: v,
-                        node: edge.target,
-                        unit: NONE,
-                        source,
-                        target,
-                    },
-                )
+                (edge.lane, Fire { edge: e, slot: edge.slot, visit: v, unit: NONE, source, target })
             }
             (_, Some(d)) => {
                 let d = &self.graph.derivations[d as usize];
-                (
-                    d.lane,
-                    Fire {
-                        edge: d.first(),
-                        slot: d.slot,
-                        visit: v,
-                        node: d.target,
-                        unit: NONE,
-                        source: target,
-                        target,
-                    },
-                )
+                (d.lane, Fire { edge: d.first(), slot: d.slot, visit: v, unit: NONE, source: target, target })
             }
             _ => unreachable!("only bindings fire"),
         };
@@ -129,8 +107,8 @@ impl Settle<'_> {
             self.s.broken.append(&mut self.s.out.broken);
         }
         self.stats.properties_written += std::mem::take(&mut self.s.out.leaves_written);
-        for &n in &self.s.out.written_leaves {
-            let node = &self.graph.nodes[n as usize];
+        for &e in &self.s.out.written_leaves {
+            let node = &self.graph.nodes[self.graph.edges[e as usize].target as usize];
             self.s.changed.push((node.entity, node.ty));
         }
         self.s.out.written_leaves.clear();

@@ -29,10 +29,9 @@ pub(crate) struct Fire {
     pub slot: u32,
     /// The target's entry in the settle's visit table, reported back when
     /// the target is written; `NONE` for a target without one (a leaf
-    /// decided on the spot), reported by `node` instead.
+    /// decided on the spot), reported by `edge` instead (its target is the
+    /// leaf's node).
     pub visit: u32,
-    /// The target's node.
-    pub node: u32,
     /// The target field's unit in the settle's visit table (a field
     /// binding), or `NONE`: the whole component.
     pub unit: u32,
@@ -50,7 +49,8 @@ pub(crate) struct LaneOutput {
     pub written: Vec<(u32, u32)>,
     /// How many targets without a visit changed value...
     pub leaves_written: usize,
-    /// ...and, with `track_leaves` (change tracking on), their nodes.
+    /// ...and, with `track_leaves` (change tracking on), the edges that
+    /// wrote them (each edge's target is the leaf's node).
     pub written_leaves: Vec<u32>,
     /// Whether the written leaves' nodes are wanted, not only counted.
     pub track_leaves: bool,
@@ -76,7 +76,7 @@ impl LaneOutput {
         } else {
             self.leaves_written += 1;
             if self.track_leaves {
-                self.written_leaves.push(fire.node);
+                self.written_leaves.push(fire.edge);
             }
         }
     }
@@ -459,8 +459,7 @@ mod tests {
 
         let mut lane = MapLane::<A, B, _>::default();
         let slot = lane.insert(|a: &A| B(a.0 * 2));
-        let fire =
-            |edge, source, target| Fire { edge, slot, visit: edge, node: edge, unit: NONE, source, target };
+        let fire = |edge, source, target| Fire { edge, slot, visit: edge, unit: NONE, source, target };
         let mut out = LaneOutput::default();
         lane.run(&mut world, &[fire(0, s, t), fire(1, s, u), fire(2, dead, u), fire(3, s, s)], &mut out);
         assert_eq!(out.written, vec![(1, NONE)], "t already held 6");

@@ -432,10 +432,7 @@ impl<'a> Settle<'a> {
             return;
         }
         // The fire is built where it is stored (no copy through the stack).
-        self.push_fire(
-            lane,
-            Fire { edge, slot, visit: NONE, node: target, unit: NONE, source, target: entity },
-        );
+        self.push_fire(lane, Fire { edge, slot, visit: NONE, unit: NONE, source, target: entity });
     }
 
     /// `decide_fresh` for a property with bindings of its own: it gets a
@@ -447,7 +444,7 @@ impl<'a> Settle<'a> {
         let entity = t.entity;
         let v = self.s.visits.add(t, Visit::decided(target, offer, false), self.epoch);
         self.decided += 1;
-        let fire = Fire { edge, slot, visit: v, node: target, unit: NONE, source, target: entity };
+        let fire = Fire { edge, slot, visit: v, unit: NONE, source, target: entity };
         if !self.run_direct(v, lane, &fire) {
             self.s.next.push(v);
             self.push_fire(lane, fire);
@@ -538,7 +535,6 @@ impl<'a> Settle<'a> {
                     edge: e,
                     slot: edge.slot,
                     visit: NONE,
-                    node: edge.target,
                     unit: NONE,
                     source,
                     target: t.entity,
@@ -604,7 +600,6 @@ impl<'a> Settle<'a> {
                         edge: this,
                         slot: edge.slot,
                         visit: NONE,
-                        node: target,
                         unit: NONE,
                         source: entity,
                         target: t.entity,
