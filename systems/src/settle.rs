@@ -562,7 +562,8 @@ impl<'a> Settle<'a> {
         let PropertyNode { entity, out_head, .. } = self.graph.nodes[node as usize];
         let mut e = out_head;
         while e != NONE {
-            if units == NONE && self.graph.edges[e as usize].out_next != NONE {
+            let first = &self.graph.edges[e as usize];
+            if units == NONE && first.out_next != NONE && first.kind != EdgeKind::Feeder {
                 // Several edges left: a fan-out's leaves go in one tight loop.
                 e = self.fire_leaves(e, entity, changed, best.stamp);
                 if e == NONE {
