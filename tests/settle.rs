@@ -399,3 +399,40 @@ fn a_derivation_reached_through_two_inputs_is_one_binding_and_one_cut_at_most() 
     assert_eq!(stats.cycles_cut, 1, "the derivation, once, though both its inputs brought the change");
     Ok(())
 }
+
+#[test]
+fn a_chain_link_reads_its_source_as_written_this_tick_never_as_an_earlier_tick_left_it() -> Result<(), Error>
+{
+    // One closure, so one lane for every binding: each link's source is
+    // what that lane wrote just before.
+    let plus_one = |x: &V| V(x.0 + 1);
+    let mut engine = Engine::new();
+    let chain = spawn_distinct(&mut engine, 6, 0);
+    for p in chain.windows(2) {
+        engine.bind_map(p[0], p[1], plus_one)?;
+    }
+    engine.set(chain[0], V(10))?;
+    engine.tick();
+    let values = |engine: &Engine, es: &[Entity]| es.iter().map(|&e| v(engine, e)).collect::<Vec<_>>();
+    assert_eq!(values(&engine, &chain), [10, 11, 12, 13, 14, 15]);
+    // Behind the engine's back, the last link computed takes another value;
+    // a new chain from it is then computed from what the world holds, not
+    // from what the last tick wrote there.
+    *engine.world_mut().get::<&mut V>(chain[4]).expect("has V") = V(400);
+    let branch = spawn_distinct(&mut engine, 2, 0);
+    engine.bind_map(chain[4], branch[0], plus_one)?;
+    engine.bind_map(branch[0], branch[1], plus_one)?;
+    engine.tick();
+    assert_eq!(values(&engine, &branch), [401, 402]);
+    // Marked changed in the middle: from there on, every link is computed
+    // from the world.
+    for (i, &e) in chain.iter().enumerate().skip(1) {
+        *engine.world_mut().get::<&mut V>(e).expect("has V") = V(100 * i as i64);
+    }
+    engine.mark_changed::<V>(chain[2])?;
+    let stats = engine.tick();
+    assert_eq!(values(&engine, &chain), [10, 100, 200, 201, 202, 203]);
+    assert_eq!(values(&engine, &branch), [203, 204]);
+    assert_eq!((stats.bindings_fired, stats.properties_written), (5, 5));
+    Ok(())
+}

@@ -271,7 +271,7 @@ where
         }
     }
 
-    fn run_one(&mut self, world: &mut World, fire: &Fire) -> Option<One> {
+    fn run_one(&mut self, world: &mut World, fire: &Fire, _settle: u64) -> Option<One> {
         let Some((inputs, f)) = self.slots.get(fire.slot) else { return Some(One::Broken) };
         Some(match M::with_mut(world, *inputs, |inputs| f.call(inputs)) {
             Some(value) => write_one(world, fire.target, value),

@@ -29,8 +29,8 @@ impl Settle<'_> {
     /// still batch. Returns `false` (doing nothing) if the lane cannot.
     #[inline]
     pub(crate) fn run_direct(&mut self, v: u32, lane: u32, fire: &Fire) -> bool {
-        let (lanes, world) = (&mut self.graph.lanes, &mut *self.world);
-        let one = match catch_unwind(AssertUnwindSafe(|| lanes.run_one(lane, world, fire))) {
+        let (lanes, world, settle) = (&mut self.graph.lanes, &mut *self.world, self.graph.settles);
+        let one = match catch_unwind(AssertUnwindSafe(|| lanes.run_one(lane, world, fire, settle))) {
             Ok(None) => return false,
             Ok(Some(one)) => one,
             Err(payload) => {

@@ -62,6 +62,9 @@ pub struct BindingGraph {
     pub(crate) track_changes: bool,
     /// Settles run so far; a node's `epoch` says which settle visited it.
     pub(crate) epoch: u32,
+    /// Settles run so far, never wrapping: names the settle to the lanes
+    /// (see `MapLane::last`).
+    pub(crate) settles: u64,
 }
 
 impl Default for BindingGraph {
@@ -102,6 +105,7 @@ impl BindingGraph {
             pending: Pending::default(),
             track_changes: false,
             epoch: 0,
+            settles: 0,
         }
     }
 

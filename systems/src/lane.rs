@@ -97,7 +97,11 @@ pub(crate) trait Lane: Send + 'static {
     /// Computes one fire on its own, if the lane can (`None` if not: then it
     /// goes through [`run`](Lane::run) in a batch). The settle uses it for
     /// a chain's links, which come one at a time.
-    fn run_one(&mut self, _world: &mut World, _fire: &Fire) -> Option<One> {
+    ///
+    /// `settle` names the settle running (it grows by one per settle), for
+    /// a lane that keeps what it wrote for the next fire of the same
+    /// settle.
+    fn run_one(&mut self, _world: &mut World, _fire: &Fire, _settle: u64) -> Option<One> {
         None
     }
     /// Drops the transform in `slot` and makes the slot reusable.
@@ -226,6 +230,15 @@ impl<T> Slots<T> {
 /// is zero-sized, so a million identity bindings cost one byte each here.
 pub(crate) struct MapLane<S, T, F> {
     transforms: Slots<F>,
+    /// What `run_one` wrote last: `(settle, target, value)`, kept when the
+    /// lane maps a type to itself and the value is plain data (see
+    /// `keeps_last`). A chain's next link reads that very property, so it
+    /// skips the lookup. Sound because, within one settle, a property
+    /// computed directly is written once and by nothing else (it has one
+    /// input, or no field bindings, and no user code can reach the world),
+    /// so the world still holds an equal value; a new settle (or anything
+    /// done between settles) makes it stale by its number.
+    last: Option<(u64, Entity, T)>,
     /// A large batch's computed values, one per run of fires sharing one
     /// (with the run's end), reused between batches.
     values: Vec<(usize, Option<T>)>,
@@ -234,11 +247,21 @@ pub(crate) struct MapLane<S, T, F> {
 
 impl<S, T, F> Default for MapLane<S, T, F> {
     fn default() -> Self {
-        Self { transforms: Slots::default(), values: Vec::new(), _types: PhantomData }
+        Self { transforms: Slots::default(), last: None, values: Vec::new(), _types: PhantomData }
     }
 }
 
-impl<S, T, F> MapLane<S, T, F> {
+impl<S: 'static, T: 'static, F> MapLane<S, T, F> {
+    /// Whether `run_one` keeps what it wrote (`last`): when the lane maps a
+    /// type to itself (so a chain continues in the lane), and the type has
+    /// no drop glue and is small (so the copy kept costs next to nothing).
+    #[inline(always)]
+    fn keeps_last() -> bool {
+        !std::mem::needs_drop::<T>()
+            && std::mem::size_of::<T>() <= 32
+            && TypeId::of::<S>() == TypeId::of::<T>()
+    }
+
     /// Stores a transform and returns its slot.
     pub fn insert(&mut self, f: F) -> u32 {
         self.transforms.insert(f)
@@ -365,12 +388,29 @@ where
         }
     }
 
-    fn run_one(&mut self, world: &mut World, fire: &Fire) -> Option<One> {
-        let value = match (self.transforms.get(fire.slot), world.query_one_mut::<&S>(fire.source)) {
-            (Some(f), Ok(source)) => f(source),
-            _ => return Some(One::Broken),
+    fn run_one(&mut self, world: &mut World, fire: &Fire, settle: u64) -> Option<One> {
+        let Some(f) = self.transforms.get(fire.slot) else { return Some(One::Broken) };
+        let value = match &self.last {
+            // The next link of a chain: its source is what this lane just wrote.
+            Some((s, entity, last)) if *s == settle && *entity == fire.source => {
+                f((last as &dyn Any).downcast_ref::<S>()?) // always `Some`: kept only when `S` is `T`
+            }
+            _ => match world.query_one_mut::<&S>(fire.source) {
+                Ok(source) => f(source),
+                Err(_) => return Some(One::Broken),
+            },
         };
-        Some(write_one(world, fire.target, value))
+        Some(match world.query_one_mut::<&mut T>(fire.target) {
+            Ok(current) if *current != value => {
+                if Self::keeps_last() {
+                    self.last = Some((settle, fire.target, value.clone()));
+                }
+                *current = value;
+                One::Written
+            }
+            Ok(_) => One::Same,
+            Err(_) => One::Broken,
+        })
     }
 
     slot_lane_methods!(transforms);
@@ -418,8 +458,8 @@ impl Lanes {
 
     /// Runs one fire of lane `lane` on its own, if the lane can.
     #[inline]
-    pub fn run_one(&mut self, lane: u32, world: &mut World, fire: &Fire) -> Option<One> {
-        self.lanes[lane as usize].run_one(world, fire)
+    pub fn run_one(&mut self, lane: u32, world: &mut World, fire: &Fire, settle: u64) -> Option<One> {
+        self.lanes[lane as usize].run_one(world, fire, settle)
     }
 
     /// Drops the transform in `slot` of lane `lane`.

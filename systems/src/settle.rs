@@ -166,6 +166,7 @@ impl<'a> Settle<'a> {
     pub fn start(world: &'a mut World, graph: &'a mut BindingGraph, s: &'a mut PropagateScratch) -> Self {
         let floor = graph.pending.first_stamp();
         std::mem::swap(&mut s.origins, &mut graph.pending.origins);
+        graph.settles += 1;
         graph.epoch = graph.epoch.wrapping_add(1);
         if graph.epoch == 0 {
             // Once in 2^32 settles: forget every node's old epoch.
