@@ -27,7 +27,7 @@ impl Settle<'_> {
     /// through `ahead`) instead of in the next wave. A chain's links come
     /// one at a time, and a wave per link costs more than the link; leaves
     /// still batch. Returns `false` (doing nothing) if the lane cannot.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn run_direct(&mut self, v: u32, lane: u32, fire: &Fire) -> bool {
         let (lanes, world, settle) = (&mut self.graph.lanes, &mut *self.world, self.graph.settles);
         let one = match catch_unwind(AssertUnwindSafe(|| lanes.run_one(lane, world, fire, settle))) {
