@@ -61,12 +61,11 @@ impl BindingGraph {
         }
         let n = match self.free_nodes.pop() {
             Some(n) => {
-                let generation = self.nodes[n as usize].generation;
-                self.nodes[n as usize] = PropertyNode::new(entity, ty, generation);
+                self.nodes[n as usize] = PropertyNode::new(entity, ty);
                 n
             }
             None => {
-                self.nodes.push(PropertyNode::new(entity, ty, 0));
+                self.nodes.push(PropertyNode::new(entity, ty));
                 (self.nodes.len() - 1) as u32
             }
         };
@@ -181,7 +180,6 @@ impl BindingGraph {
         let slot = &mut self.nodes[n as usize];
         slot.ty = NONE;
         slot.next_of_entity = NONE;
-        slot.generation = slot.generation.wrapping_add(1);
         self.free_nodes.push(n);
         self.live_nodes -= 1;
     }

@@ -35,8 +35,6 @@ pub(crate) struct PropertyNode {
     pub out_head: u32,
     /// First edge arriving at this property, or [`NONE`].
     pub in_head: u32,
-    /// Bumped each time the slot is freed, so stale references are detected.
-    pub generation: u32,
     /// How many enabled edges arrive at this property: a settle decides it
     /// once that many have passed their change on (or none of them can).
     pub inputs: u32,
@@ -50,14 +48,13 @@ pub(crate) struct PropertyNode {
 
 impl PropertyNode {
     /// A fresh node for `entity`'s property of interned type `ty`.
-    pub fn new(entity: Entity, ty: u32, generation: u32) -> Self {
+    pub fn new(entity: Entity, ty: u32) -> Self {
         Self {
             entity,
             ty,
             next_of_entity: NONE,
             out_head: NONE,
             in_head: NONE,
-            generation,
             inputs: 0,
             epoch: 0,
             visit: NONE,

@@ -362,7 +362,7 @@ mod tests {
     #[test]
     fn newest_then_nearest_then_newest_binding_wins_and_ties_are_counted() {
         let mut visits = Visits::default();
-        let mut nodes = vec![PropertyNode::new(hecs::Entity::DANGLING, 0, 0)];
+        let mut nodes = vec![PropertyNode::new(hecs::Entity::DANGLING, 0)];
         let v = visits.of(&mut nodes, 0, 1);
         assert_eq!(visits.of(&mut nodes, 0, 1), v, "one visit per node per settle");
         let born = |via: Via| via.as_edge().map_or(0, u64::from);
