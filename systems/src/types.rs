@@ -18,17 +18,24 @@ pub struct PropertyTypes {
 
 impl PropertyTypes {
     /// The index of `T`, interning it on first use.
+    #[inline]
     pub fn intern<T: 'static>(&mut self) -> u32 {
         self.intern_id(TypeId::of::<T>(), type_name::<T>())
     }
 
     /// The index of the type with `id` and `name`, interning it on first use.
+    #[inline]
     pub fn intern_id(&mut self, id: TypeId, name: &'static str) -> u32 {
         if let Some((last, index)) = self.last
             && last == id
         {
             return index;
         }
+        self.intern_slow(id, name)
+    }
+
+    /// `intern_id` for a type other than the last one.
+    fn intern_slow(&mut self, id: TypeId, name: &'static str) -> u32 {
         let next = self.names.len() as u32;
         let index = *self.index.entry(id).or_insert_with(|| {
             self.names.push(name);
