@@ -288,13 +288,14 @@ where
     T: Property,
     F: Fn(&S) -> T + Send + 'static,
 {
-    /// A large batch: compute every value with the source type borrowed
-    /// once (a hecs view), then write every target with the target type
-    /// borrowed once. Views skip the per-access type lookup, and each pass
-    /// is a loop of independent accesses the processor overlaps.
+    /// A large batch: compute one value per run of fires sharing it (see
+    /// `run_end`; a fan-out's run is the whole batch) with the source type
+    /// borrowed once (a hecs view), then write every target with the target
+    /// type borrowed once. Views skip the per-access type lookup, and each
+    /// pass is a loop of independent accesses the processor overlaps. (One
+    /// pass reading each source through the target's view, when the types
+    /// are one, measured 5% slower on a fan-out.)
     fn run_batch(&mut self, world: &mut World, fires: &[Fire], out: &mut LaneOutput) {
-        // One value per run of fires sharing it (a fan-out's run is the
-        // whole batch), with the end of its run.
         let mut values = std::mem::take(&mut self.values);
         {
             let sources = world.view::<&S>();
