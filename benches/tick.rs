@@ -47,7 +47,7 @@ const SIZES: [usize; 3] = [1_000, 100_000, 1_000_000];
 fn build(c: &mut Criterion) {
     let mut group = c.benchmark_group("build");
     group.sample_size(10);
-    for size in [1_000, 100_000] {
+    for size in [1_000, 10_000, 100_000] {
         group.bench_with_input(BenchmarkId::from_parameter(size), &size, |b, &size| {
             b.iter_batched(
                 || {
@@ -100,7 +100,7 @@ fn sparse(c: &mut Criterion) {
 
 fn chain(c: &mut Criterion) {
     let mut group = c.benchmark_group("chain");
-    for size in [100, 10_000] {
+    for size in [100, 1_000, 10_000] {
         let mut engine = Engine::new();
         let chain: Vec<Entity> = (0..size).map(|_| engine.spawn((V(0.0),))).collect();
         for pair in chain.windows(2) {
@@ -127,7 +127,7 @@ fn bench_set_one(group: &mut BenchmarkGroup<'_, WallTime>, size: usize, mut engi
 
 fn fanout(c: &mut Criterion) {
     let mut group = c.benchmark_group("fanout");
-    for size in [100, 100_000] {
+    for size in [100, 10_000, 100_000] {
         let mut engine = Engine::new();
         let source = engine.spawn((V(0.0),));
         for _ in 0..size {
@@ -141,7 +141,7 @@ fn fanout(c: &mut Criterion) {
 
 fn two_way(c: &mut Criterion) {
     let mut group = c.benchmark_group("two-way");
-    for size in [1_000, 100_000] {
+    for size in [1_000, 10_000, 100_000] {
         let mut engine = Engine::new();
         let mut ends = Vec::with_capacity(size);
         for _ in 0..size {
@@ -170,7 +170,7 @@ fn two_way(c: &mut Criterion) {
 
 fn churn(c: &mut Criterion) {
     let mut group = c.benchmark_group("churn");
-    for size in [1_000, 10_000] {
+    for size in [100, 1_000, 10_000] {
         let mut engine = Engine::new();
         let sources: Vec<Entity> = (0..size).map(|_| engine.spawn((V(1.0),))).collect();
         let mut previous: Vec<Entity> = Vec::with_capacity(size);
@@ -195,9 +195,67 @@ fn churn(c: &mut Criterion) {
     group.finish();
 }
 
+/// Binding one source to `size` targets (`tick-bench`'s fan-out build).
+fn fanout_build(c: &mut Criterion) {
+    let mut group = c.benchmark_group("fanout-build");
+    group.sample_size(10);
+    for size in [1_000, 10_000, 100_000] {
+        group.bench_with_input(BenchmarkId::from_parameter(size), &size, |b, &size| {
+            b.iter_batched(
+                || {
+                    let mut engine = Engine::new();
+                    let source = engine.spawn((V(0.0),));
+                    let targets: Vec<Entity> = (0..size).map(|_| engine.spawn((V(0.0),))).collect();
+                    (engine, source, targets)
+                },
+                |(mut engine, source, targets)| {
+                    for &t in &targets {
+                        engine.bind::<V>(source, t).expect("alive");
+                    }
+                    engine
+                },
+                BatchSize::PerIteration,
+            );
+        });
+    }
+    group.finish();
+}
+
+/// cellx: `layers` layers of four derived cells, each computed from one or
+/// two cells of the layer before (`tick-bench`'s cellx); a tick sets the
+/// four cells of the first layer.
+fn cellx(c: &mut Criterion) {
+    let mut group = c.benchmark_group("cellx");
+    for layers in [1_000, 2_500, 5_000] {
+        let mut engine = Engine::new();
+        let first: Vec<Entity> = (1..=4).map(|x| engine.spawn((V(f64::from(x)),))).collect();
+        let mut prev = first.clone();
+        for _ in 1..layers {
+            let next: Vec<Entity> = (0..4).map(|_| engine.spawn((V(0.0),))).collect();
+            engine.derive(next[0], (prev[1],), |(b,): (&V,)| *b).expect("alive");
+            engine.derive(next[1], (prev[0], prev[2]), |(a, c): (&V, &V)| V(a.0 - c.0)).expect("alive");
+            engine.derive(next[2], (prev[1], prev[3]), |(b, d): (&V, &V)| V(b.0 + d.0)).expect("alive");
+            engine.derive(next[3], (prev[2],), |(c,): (&V,)| *c).expect("alive");
+            prev = next;
+        }
+        engine.tick();
+        let mut k = 0.0;
+        group.bench_function(BenchmarkId::from_parameter(layers), |b| {
+            b.iter(|| {
+                k += 1.0;
+                for (j, &e) in first.iter().enumerate() {
+                    engine.set(e, V(k * 4.0 + j as f64)).expect("alive");
+                }
+                black_box(engine.tick())
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
-    targets = build, idle, sparse, chain, fanout, two_way, churn
+    targets = build, fanout_build, idle, sparse, chain, fanout, two_way, churn, cellx
 }
 criterion_main!(benches);
