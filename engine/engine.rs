@@ -241,6 +241,28 @@ impl Engine {
         self.world.len() as usize - self.commands.pooled
     }
 
+    /// Makes room for `bindings` more bindings (one-way; a two-way binding
+    /// takes two), so that making them does not grow the engine's storage
+    /// step by step, each step copying what is there and touching fresh
+    /// memory. Like [`Vec::reserve`], a hint for building a large UI at
+    /// once: never needed, and nothing changes if it is wrong.
+    ///
+    /// # Example
+    /// ```
+    /// # #[derive(Clone, Debug, PartialEq)] struct Hp(u32);
+    /// let mut engine = bindery::Engine::new();
+    /// let player = engine.spawn((Hp(3),));
+    /// let bars: Vec<_> = (0..1_000).map(|_| engine.spawn((Hp(0),))).collect();
+    /// engine.reserve(bars.len());
+    /// for &bar in &bars {
+    ///     engine.bind::<Hp>(player, bar)?;
+    /// }
+    /// # Ok::<(), bindery::Error>(())
+    /// ```
+    pub fn reserve(&mut self, bindings: usize) {
+        self.graph.reserve(bindings);
+    }
+
     /// Live bindings; a two-way binding counts once.
     pub fn binding_count(&self) -> usize {
         self.graph.binding_count()

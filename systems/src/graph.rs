@@ -114,6 +114,16 @@ impl BindingGraph {
         &self.types
     }
 
+    /// Makes room for `bindings` more one-way bindings, so binding them
+    /// does not grow the graph's storage step by step (each step copies it
+    /// and touches fresh memory). Like `Vec::reserve`: a hint, never needed.
+    pub fn reserve(&mut self, bindings: usize) {
+        let free_nodes = self.free_nodes.len();
+        self.nodes.reserve((2 * bindings).saturating_sub(free_nodes));
+        self.edges.reserve(bindings.saturating_sub(self.free_edges.len()));
+        self.pending.origins.reserve(bindings);
+    }
+
     /// Live bindings (a two-way binding and a derivation count once each).
     pub fn binding_count(&self) -> usize {
         self.bindings
