@@ -17,6 +17,7 @@ static LIVE: AtomicIsize = AtomicIsize::new(0);
 static CALLS: AtomicIsize = AtomicIsize::new(0);
 
 /// The bytes this test binary currently has allocated.
+#[allow(dead_code)] // not every binary including this file asks
 pub fn live_bytes() -> isize {
     LIVE.load(Ordering::SeqCst)
 }
