@@ -18,13 +18,11 @@ pub struct PropertyTypes {
 
 impl PropertyTypes {
     /// The index of `T`, interning it on first use.
-    #[inline]
     pub fn intern<T: 'static>(&mut self) -> u32 {
         self.intern_id(TypeId::of::<T>(), type_name::<T>())
     }
 
     /// The index of the type with `id` and `name`, interning it on first use.
-    #[inline]
     pub fn intern_id(&mut self, id: TypeId, name: &'static str) -> u32 {
         if let Some((last, index)) = self.last
             && last == id
