@@ -436,3 +436,73 @@ fn a_chain_link_reads_its_source_as_written_this_tick_never_as_an_earlier_tick_l
     assert_eq!((stats.bindings_fired, stats.properties_written), (5, 5));
     Ok(())
 }
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct P {
+    x: i64,
+    y: i64,
+}
+
+#[test]
+fn a_fan_out_of_mixed_bindings_computes_each_target_once_with_its_own_transform() -> Result<(), Error> {
+    // One source's out-list interleaves two lanes of leaves (two closure
+    // types), paused bindings, a leaf the user also sets this frame, a
+    // property with a second input, a link with a binding of its own and a
+    // field binding: leaves are fired in one loop that hands every other
+    // binding to the general path and goes on after it.
+    let mut engine = Engine::new();
+    let source = engine.spawn((V(1),));
+    let other = engine.spawn((V(1_000),));
+    let (mut doubled, mut shifted, mut paused) = (Vec::new(), Vec::new(), Vec::new());
+    let (two_inputs, link, after_link) =
+        (engine.spawn((V(0),)), engine.spawn((V(0),)), engine.spawn((V(0),)));
+    let (set_too, field) = (engine.spawn((V(0),)), engine.spawn((P { x: 0, y: -1 },)));
+    for i in 0..200 {
+        let t = engine.spawn((V(0),));
+        match i % 5 {
+            0 | 2 => {
+                engine.bind_map(source, t, |x: &V| V(x.0 * 2))?;
+                doubled.push(t);
+            }
+            1 | 3 => {
+                engine.bind_map(source, t, |x: &V| V(x.0 + 100))?;
+                shifted.push(t);
+            }
+            _ => {
+                let b = engine.bind_map(source, t, |x: &V| V(x.0 * 2))?;
+                engine.set_enabled(b, false)?;
+                paused.push(t);
+            }
+        }
+        match i {
+            50 => {
+                engine.bind::<V>(source, two_inputs)?;
+                engine.bind::<V>(other, two_inputs)?;
+            }
+            100 => {
+                engine.bind::<V>(source, link)?;
+                engine.bind::<V>(link, after_link)?;
+            }
+            150 => {
+                engine.bind::<V>(source, set_too)?;
+                engine.bind_field(source, field, |v: &V| v.0, |p: &mut P| &mut p.x)?;
+            }
+            _ => {}
+        }
+    }
+    engine.tick();
+    engine.set(source, V(5))?;
+    engine.set(set_too, V(-5))?; // newer than the source's change: it stands
+    let stats = engine.tick();
+    assert!(doubled.iter().all(|&t| v(&engine, t) == 10));
+    assert!(shifted.iter().all(|&t| v(&engine, t) == 105));
+    assert!(paused.iter().all(|&t| v(&engine, t) == 0), "paused bindings do not fire");
+    assert_eq!((v(&engine, two_inputs), v(&engine, link), v(&engine, after_link)), (5, 5, 5));
+    assert_eq!(v(&engine, set_too), -5);
+    assert_eq!(engine.get::<P>(field)?, P { x: 5, y: -1 });
+    // 160 leaves, the two-input property, the link and its target, the field.
+    let fired = doubled.len() + shifted.len() + 4;
+    assert_eq!((stats.bindings_fired, stats.properties_written), (fired, fired));
+    assert_eq!((stats.changes_applied, stats.changes_superseded, stats.cycles_cut), (2, 0, 0));
+    Ok(())
+}
