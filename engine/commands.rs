@@ -124,10 +124,10 @@ impl Engine {
     /// sent while applying wait for the next round), then refills the entity
     /// pool. Returns `(applied, rejected)`.
     pub(crate) fn apply_commands(&mut self) -> (usize, usize) {
-        let queued = self.commands.rx.len();
-        if queued == 0 {
+        if self.commands.rx.is_empty() {
             return (0, 0);
         }
+        let queued = self.commands.rx.len();
         let _span = debug_span!("commands", queued).entered();
         let (mut applied, mut rejected) = (0, 0);
         while applied < queued {

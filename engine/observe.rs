@@ -295,6 +295,9 @@ impl Engine {
     /// Runs the observers after a tick and empties the list of changed
     /// properties; returns how many observers were called.
     pub(crate) fn notify_observers(&mut self) -> usize {
+        if self.scratch.changed().is_empty() {
+            return 0; // nothing to tell (and no callback ran to change who listens)
+        }
         let stop = self.fault_policy == FaultPolicy::Poison;
         let mut panics = Vec::new();
         let calls = self.observers.notify(&self.world, self.scratch.changed(), stop, &mut panics);

@@ -124,7 +124,9 @@ impl Engine {
             stats.properties_written += p.properties_written;
             stats.cycles_cut += p.cycles_cut;
             stats.bindings_repaired += p.bindings_repaired;
-            self.collect_lane_faults();
+            if !self.scratch.faults().is_empty() {
+                self.collect_lane_faults();
+            }
             self.refresh_polls();
             stats.observers_notified += self.notify_observers();
             if self.commands.rx.is_empty() {

@@ -138,14 +138,20 @@ use crate::settle::{PropagateScratch, PropagateStats, Settle};
 /// assert_eq!(stats.properties_written, 1);
 /// assert_eq!(*world.get::<&Fahrenheit>(b).unwrap(), Fahrenheit(212.0));
 /// ```
+#[inline]
 pub fn propagate(
     world: &mut World,
     graph: &mut BindingGraph,
     scratch: &mut PropagateScratch,
 ) -> PropagateStats {
     if graph.pending.len() == 0 {
-        return PropagateStats::default();
+        return PropagateStats::default(); // an idle tick: nothing to look at
     }
+    settle(world, graph, scratch)
+}
+
+/// [`propagate`] with something pending.
+fn settle(world: &mut World, graph: &mut BindingGraph, scratch: &mut PropagateScratch) -> PropagateStats {
     let _span = debug_span!("propagate", pending = graph.pending.len()).entered();
     let mut stats = Settle::start(world, graph, scratch).run();
     if !scratch.broken.is_empty() {
