@@ -211,7 +211,9 @@ impl Settle<'_> {
             // Only the pair's own edge leaves it: nothing to pass on.
             visit.leaf = self.graph.edges[out_head as usize].out_next == NONE;
             self.decided += 1;
-            self.s.next.push(v);
+            if !visit.leaf {
+                self.s.next.push(v);
+            }
         }
         self.stats.bindings_fired += 1;
         if field != WHOLE {

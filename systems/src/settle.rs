@@ -276,10 +276,13 @@ impl<'a> Settle<'a> {
             }
             self.queue_fire(v, via);
         }
-        if self.s.visits.list[v as usize].units != NONE {
+        let visit = &self.s.visits.list[v as usize];
+        if visit.units != NONE {
             self.decide_units(v, whole.is_some());
         }
-        self.s.next.push(v);
+        if !self.s.visits.list[v as usize].leaf {
+            self.s.next.push(v); // (a leaf has nothing to pass on: its fire is queued)
+        }
     }
 
     /// Decides the field units of visit `v`, just decided as a whole: a
