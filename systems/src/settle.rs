@@ -256,7 +256,8 @@ impl<'a> Settle<'a> {
     }
 
     /// Visit `v` can no longer be changed by anything else: decides it now
-    /// (queuing the winning binding's fire) and puts it in the next wave.
+    /// (queuing the winning binding's fire) and, unless it is a leaf with
+    /// nothing to pass on, puts it in the next wave.
     #[inline]
     pub(crate) fn ready(&mut self, v: u32) {
         if self.s.visits.list[v as usize].phase != Phase::Parked {
@@ -411,12 +412,13 @@ impl<'a> Settle<'a> {
     /// Decides `target`, which no visit knows yet and whose only input just
     /// settled and made `offer`: the offer wins outright. `fire` computes it
     /// (its `visit` is filled in here). The same as a visit, an offer and
-    /// [`ready`](Settle::ready), without reading anything twice: this is the
-    /// path of every chain, fan-out and tree.
-    #[inline]
+    /// [`ready`](Settle::ready), without reading anything twice: the path of
+    /// a single-input derivation (a plain binding takes the same decision
+    /// unrolled in `emit_one` and `fire_leaves`).
+    ///
     /// A leaf (nothing leaves it) needs no visit at all: nothing will ask
-    /// about it again, so it is only fired (fan-out targets, the ends of
-    /// chains and trees).
+    /// about it again, so it is only fired.
+    #[inline]
     pub(crate) fn decide_fresh(
         &mut self,
         target: u32,
