@@ -44,28 +44,36 @@ impl Rng {
 
 const SIZES: [usize; 3] = [1_000, 100_000, 1_000_000];
 
-fn build(c: &mut Criterion) {
-    let mut group = c.benchmark_group("build");
+/// A build family, swept over sizes: `setup` spawns the entities
+/// (untimed), `bind` binds them (timed).
+fn bench_builds<S>(c: &mut Criterion, name: &str, setup: impl Fn(usize) -> S, bind: impl Fn(S) -> Engine) {
+    let mut group = c.benchmark_group(name);
     group.sample_size(10);
     for size in [1_000, 10_000, 100_000] {
         group.bench_with_input(BenchmarkId::from_parameter(size), &size, |b, &size| {
-            b.iter_batched(
-                || {
-                    let mut engine = Engine::new();
-                    let entities: Vec<Entity> = (0..2 * size).map(|_| engine.spawn((V(0.0),))).collect();
-                    (engine, entities)
-                },
-                |(mut engine, entities)| {
-                    for pair in entities.chunks_exact(2) {
-                        engine.bind::<V>(pair[0], pair[1]).expect("alive");
-                    }
-                    engine
-                },
-                BatchSize::PerIteration,
-            );
+            b.iter_batched(|| setup(size), &bind, BatchSize::PerIteration);
         });
     }
     group.finish();
+}
+
+/// Binding `size` one-way pairs (`tick-bench`'s build).
+fn build(c: &mut Criterion) {
+    bench_builds(
+        c,
+        "build",
+        |size| {
+            let mut engine = Engine::new();
+            let entities: Vec<Entity> = (0..2 * size).map(|_| engine.spawn((V(0.0),))).collect();
+            (engine, entities)
+        },
+        |(mut engine, entities)| {
+            for pair in entities.chunks_exact(2) {
+                engine.bind::<V>(pair[0], pair[1]).expect("alive");
+            }
+            engine
+        },
+    );
 }
 
 fn idle(c: &mut Criterion) {
@@ -197,28 +205,22 @@ fn churn(c: &mut Criterion) {
 
 /// Binding one source to `size` targets (`tick-bench`'s fan-out build).
 fn fanout_build(c: &mut Criterion) {
-    let mut group = c.benchmark_group("fanout-build");
-    group.sample_size(10);
-    for size in [1_000, 10_000, 100_000] {
-        group.bench_with_input(BenchmarkId::from_parameter(size), &size, |b, &size| {
-            b.iter_batched(
-                || {
-                    let mut engine = Engine::new();
-                    let source = engine.spawn((V(0.0),));
-                    let targets: Vec<Entity> = (0..size).map(|_| engine.spawn((V(0.0),))).collect();
-                    (engine, source, targets)
-                },
-                |(mut engine, source, targets)| {
-                    for &t in &targets {
-                        engine.bind::<V>(source, t).expect("alive");
-                    }
-                    engine
-                },
-                BatchSize::PerIteration,
-            );
-        });
-    }
-    group.finish();
+    bench_builds(
+        c,
+        "fanout-build",
+        |size| {
+            let mut engine = Engine::new();
+            let source = engine.spawn((V(0.0),));
+            let targets: Vec<Entity> = (0..size).map(|_| engine.spawn((V(0.0),))).collect();
+            (engine, source, targets)
+        },
+        |(mut engine, source, targets)| {
+            for &t in &targets {
+                engine.bind::<V>(source, t).expect("alive");
+            }
+            engine
+        },
+    );
 }
 
 /// cellx: `layers` layers of four derived cells, each computed from one or
