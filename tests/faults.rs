@@ -381,3 +381,58 @@ fn despawning_through_world_mut_frees_bindings_observers_and_their_captures_at_t
     assert_eq!(engine.check_invariants(), Ok(()));
     Ok(())
 }
+
+#[test]
+fn panics_in_a_large_fan_out_cost_only_the_faulty_bindings() -> Result<(), Error> {
+    // A fan-out long enough to be computed as one run of leaves: every
+    // tenth transform refuses 13; the others, before and after each
+    // panic, are computed.
+    let mut engine = Engine::new();
+    let source = engine.spawn((V(1),));
+    let mut leaves = Vec::new();
+    for i in 0..100 {
+        let t = engine.spawn((V(0),));
+        let id = engine.bind_map(source, t, move |x: &V| {
+            assert!(!(x.0 == 13 && i % 10 == 3), "leaf {i} refuses 13");
+            V(x.0 * 2)
+        })?;
+        leaves.push((i, t, id));
+    }
+    engine.tick();
+    engine.set(source, V(13))?;
+    let stats = engine.tick();
+    assert_eq!((stats.faults, stats.bindings_fired, stats.properties_written), (10, 100, 90));
+    for &(i, t, id) in &leaves {
+        let faulty = i % 10 == 3;
+        assert_eq!(v(&engine, t), if faulty { 2 } else { 26 }, "leaf {i}");
+        assert_eq!(engine.binding(id)?.enabled, !faulty, "leaf {i}");
+    }
+    let mut named: Vec<_> = engine.faults().iter().map(|f| f.source.clone()).collect();
+    named.sort_by_key(|s| format!("{s:?}"));
+    let mut expected: Vec<_> =
+        leaves.iter().filter(|(i, ..)| i % 10 == 3).map(|&(_, _, id)| FaultSource::Binding(id)).collect();
+    expected.sort_by_key(|s| format!("{s:?}"));
+    assert_eq!(named, expected);
+    assert_eq!(engine.check_invariants(), Ok(()));
+
+    // One capture-free transform for all: computed once for the run, so a
+    // panic there costs each binding of the run, and nothing else breaks.
+    let other = engine.spawn((V(1),));
+    let targets: Vec<Entity> = (0..40).map(|_| engine.spawn((V(0),))).collect();
+    for &t in &targets {
+        engine.bind_map(other, t, |x: &V| {
+            assert!(x.0 != 7, "seven");
+            V(x.0 + 1)
+        })?;
+    }
+    engine.tick();
+    assert!(targets.iter().all(|&t| v(&engine, t) == 2));
+    engine.set(other, V(7))?;
+    engine.set(source, V(4))?;
+    let stats = engine.tick();
+    assert_eq!(stats.faults, 40);
+    assert!(targets.iter().all(|&t| v(&engine, t) == 2), "kept their values");
+    assert!(leaves.iter().filter(|(i, ..)| i % 10 != 3).all(|&(_, t, _)| v(&engine, t) == 8));
+    assert_eq!(engine.check_invariants(), Ok(()));
+    Ok(())
+}

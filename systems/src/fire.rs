@@ -7,10 +7,16 @@
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
-use crate::lane::{Fire, One};
+use hecs::Entity;
+
+use crate::lane::{Fire, Leaf, One};
 use crate::records::{EdgeKind, NONE};
 use crate::settle::{LaneFault, Settle, panic_message};
 use crate::visit::Via;
+
+/// Runs of leaves at least this long are computed on their own, in one pass
+/// (`Lane::run_leaves`): a hecs view costs a pass over the archetypes.
+const LEAF_RUN_MIN: usize = 32;
 
 impl Settle<'_> {
     /// Queues the fire of visit `v`'s unit `u` (a field binding).
@@ -76,6 +82,72 @@ impl Settle<'_> {
         (lane, fire)
     }
 
+    /// Computes the run `leaves` of a fan-out from `source`, all of lane
+    /// `lane`, and empties it: at once and in one pass if the run is long
+    /// enough for a view to pay and the lane can (`Lane::run_leaves`),
+    /// else as fires in the lane's batch. A leaf's value is final once
+    /// computed (no binding reads it), so computing it before the wave is
+    /// the same as in it. A panic costs its leaf: the rest of the run goes
+    /// on after it.
+    pub(crate) fn flush_leaves(&mut self, lane: u32, source: Entity, leaves: &mut Vec<Leaf>) {
+        if leaves.len() >= LEAF_RUN_MIN {
+            let mut from = 0;
+            while from < leaves.len() {
+                let (lanes, world, out) = (&mut self.graph.lanes, &mut *self.world, &mut self.s.out);
+                let run = &leaves[from..];
+                match catch_unwind(AssertUnwindSafe(|| lanes.run_leaves(lane, world, source, run, out))) {
+                    Ok(true) => from = leaves.len(),
+                    Ok(false) => break, // (only ever before the first leaf) the lane cannot
+                    Err(payload) => {
+                        let leaf = leaves[from + self.s.out.cursor];
+                        from += self.s.out.cursor + 1;
+                        self.absorb_output();
+                        let fire = Fire {
+                            edge: leaf.edge,
+                            slot: leaf.slot,
+                            visit: NONE,
+                            unit: NONE,
+                            source,
+                            target: leaf.target,
+                        };
+                        self.fault(fire, payload);
+                    }
+                }
+            }
+            if from > 0 {
+                leaves.clear();
+                self.absorb_output();
+                return;
+            }
+        }
+        let batch = &mut self.s.batches[lane as usize];
+        if batch.is_empty() {
+            self.s.touched.push(lane);
+        }
+        batch.extend(leaves.drain(..).map(|leaf| Fire {
+            edge: leaf.edge,
+            slot: leaf.slot,
+            visit: NONE,
+            unit: NONE,
+            source,
+            target: leaf.target,
+        }));
+    }
+
+    /// Takes from the lanes' output what needs no visit: broken edges, and
+    /// the leaves written (counted, and reported to change tracking).
+    fn absorb_output(&mut self) {
+        if !self.s.out.broken.is_empty() {
+            self.s.broken.append(&mut self.s.out.broken);
+        }
+        self.stats.properties_written += std::mem::take(&mut self.s.out.leaves_written);
+        for &e in &self.s.out.written_leaves {
+            let node = &self.graph.nodes[self.graph.edges[e as usize].target as usize];
+            self.s.changed.push((node.entity, node.ty));
+        }
+        self.s.out.written_leaves.clear();
+    }
+
     /// Adds `fire` to lane `lane`'s batch.
     #[inline]
     pub(crate) fn push_fire(&mut self, lane: u32, fire: Fire) {
@@ -90,7 +162,6 @@ impl Settle<'_> {
     /// written as changed.
     #[inline]
     pub(crate) fn run_lanes(&mut self) {
-        self.s.out.track_leaves = self.graph.track_changes;
         for i in 0..self.s.touched.len() {
             let lane = self.s.touched[i];
             let (lanes, world, out) = (&mut self.graph.lanes, &mut *self.world, &mut self.s.out);
@@ -103,15 +174,7 @@ impl Settle<'_> {
             self.s.batches[lane as usize].clear();
         }
         self.s.touched.clear();
-        if !self.s.out.broken.is_empty() {
-            self.s.broken.append(&mut self.s.out.broken);
-        }
-        self.stats.properties_written += std::mem::take(&mut self.s.out.leaves_written);
-        for &e in &self.s.out.written_leaves {
-            let node = &self.graph.nodes[self.graph.edges[e as usize].target as usize];
-            self.s.changed.push((node.entity, node.ty));
-        }
-        self.s.out.written_leaves.clear();
+        self.absorb_output();
         for i in 0..self.s.out.written.len() {
             let (v, u) = self.s.out.written[i];
             if u == NONE {

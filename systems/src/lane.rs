@@ -41,6 +41,19 @@ pub(crate) struct Fire {
     pub target: Entity,
 }
 
+/// A leaf of a fan-out to compute (see [`Lane::run_leaves`]): a property no
+/// binding leaves, whose only input is edge `edge` from the run's source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Leaf {
+    /// The edge that fires (reported if its target turns out to be gone,
+    /// and as the leaf's node when written: it is the edge's target).
+    pub edge: u32,
+    /// The transform's slot in the lane.
+    pub slot: u32,
+    /// The target entity.
+    pub target: Entity,
+}
+
 /// What a lane reports back after running a batch.
 #[derive(Default, Debug)]
 pub(crate) struct LaneOutput {
@@ -68,16 +81,22 @@ pub(crate) struct LaneOutput {
 }
 
 impl LaneOutput {
+    /// Reports the leaf of edge `edge` as written.
+    #[inline]
+    pub fn report_leaf(&mut self, edge: u32) {
+        self.leaves_written += 1;
+        if self.track_leaves {
+            self.written_leaves.push(edge);
+        }
+    }
+
     /// Reports `fire`'s target as written.
     #[inline]
     pub fn report(&mut self, fire: &Fire) {
         if fire.visit != crate::records::NONE {
             self.written.push((fire.visit, fire.unit));
         } else {
-            self.leaves_written += 1;
-            if self.track_leaves {
-                self.written_leaves.push(fire.edge);
-            }
+            self.report_leaf(fire.edge);
         }
     }
 }
@@ -103,6 +122,20 @@ pub(crate) trait Lane: Send + 'static {
     /// settle.
     fn run_one(&mut self, _world: &mut World, _fire: &Fire, _settle: u64) -> Option<One> {
         None
+    }
+    /// Computes a run of a fan-out's leaves, all bound from `source`, in one
+    /// pass: the source read once, each target written through one view.
+    /// Returns `false` (doing nothing) if the lane cannot; then they go
+    /// through [`run`](Lane::run) as fires. The panic protocol is `run`'s,
+    /// with `out.cursor` and `out.done` indexing `leaves`.
+    fn run_leaves(
+        &mut self,
+        _world: &mut World,
+        _source: Entity,
+        _leaves: &[Leaf],
+        _out: &mut LaneOutput,
+    ) -> bool {
+        false
     }
     /// Drops the transform in `slot` and makes the slot reusable.
     fn release(&mut self, slot: u32);
@@ -414,6 +447,51 @@ where
         })
     }
 
+    fn run_leaves(
+        &mut self,
+        world: &mut World,
+        source: Entity,
+        leaves: &[Leaf],
+        out: &mut LaneOutput,
+    ) -> bool {
+        (out.cursor, out.done) = (0, 0);
+        let Ok(s) = world.query_one_mut::<&S>(source) else {
+            out.broken.extend(leaves.iter().map(|leaf| leaf.edge));
+            return true;
+        };
+        // One copy of the source for the run: its type may be the targets'.
+        let s = s.clone();
+        let mut targets = world.view_mut::<&mut T>();
+        // A zero-sized transform captures nothing: every leaf computes the
+        // same value, so it is computed once.
+        let shared = if std::mem::size_of::<F>() == 0 {
+            leaves.iter().find_map(|leaf| self.transforms.get(leaf.slot)).map(|f| f(&s))
+        } else {
+            None
+        };
+        for (k, leaf) in leaves.iter().enumerate() {
+            (out.cursor, out.done) = (k, k);
+            let value = match (&shared, self.transforms.get(leaf.slot)) {
+                (Some(value), Some(_)) => value.clone(),
+                (None, Some(f)) => f(&s),
+                (_, None) => {
+                    out.broken.push(leaf.edge);
+                    continue;
+                }
+            };
+            match targets.get_mut(leaf.target) {
+                Some(target) => {
+                    if *target != value {
+                        *target = value;
+                        out.report_leaf(leaf.edge);
+                    }
+                }
+                None => out.broken.push(leaf.edge),
+            }
+        }
+        true
+    }
+
     slot_lane_methods!(transforms);
 }
 
@@ -461,6 +539,19 @@ impl Lanes {
     #[inline]
     pub fn run_one(&mut self, lane: u32, world: &mut World, fire: &Fire, settle: u64) -> Option<One> {
         self.lanes[lane as usize].run_one(world, fire, settle)
+    }
+
+    /// Runs a run of leaves on lane `lane`, if the lane can.
+    #[inline]
+    pub fn run_leaves(
+        &mut self,
+        lane: u32,
+        world: &mut World,
+        source: Entity,
+        leaves: &[Leaf],
+        out: &mut LaneOutput,
+    ) -> bool {
+        self.lanes[lane as usize].run_leaves(world, source, leaves, out)
     }
 
     /// Drops the transform in `slot` of lane `lane`.

@@ -18,7 +18,7 @@ use hecs::{Entity, World};
 use crate::claims::Claims;
 use crate::cycles::Cycles;
 use crate::graph::BindingGraph;
-use crate::lane::{Fire, LaneOutput};
+use crate::lane::{Fire, LaneOutput, Leaf};
 use crate::pending::Origin;
 use crate::records::{EdgeKind, Field, NONE, PropertyNode, WHOLE};
 use crate::visit::{Offer, Phase, Via, Visit, Visits};
@@ -110,6 +110,8 @@ pub struct PropagateScratch {
     pub(crate) stop_on_fault: bool,
     /// Parts of a batch still to run after a panic: `(from, to)`.
     pub(crate) ranges: Vec<(usize, usize)>,
+    /// A run of a fan-out's leaves being collected (`fire_leaves`).
+    pub(crate) leaves: Vec<Leaf>,
 }
 
 impl PropagateScratch {
@@ -179,6 +181,7 @@ impl<'a> Settle<'a> {
         s.visits.clear();
         s.cycles.clear();
         s.stuck.clear();
+        s.out.track_leaves = graph.track_changes;
         let epoch = graph.epoch;
         Self {
             world,
@@ -495,16 +498,42 @@ impl<'a> Settle<'a> {
     /// every fan-out. A leaf here is a property no binding leaves, whose
     /// only input is this plain binding, reached first: nothing will ask
     /// about it again, so it needs no visit and is decided on the spot
-    /// (`decide_fresh`, unrolled). Everything the loop touches is borrowed
-    /// once and the lane's batch is held in a local, so the loop keeps it
-    /// in registers instead of reloading it through `self` per edge.
+    /// (`decide_fresh`, unrolled). Each run of leaves of one lane is
+    /// computed at once (`flush_leaves`).
     #[inline(always)]
     fn fire_leaves(&mut self, mut e: u32, source: Entity, changed: bool, stamp: u64) -> u32 {
+        let mut leaves = std::mem::take(&mut self.s.leaves);
+        loop {
+            let (lane, next, more) = self.scan_leaves(e, changed, stamp, &mut leaves);
+            if !leaves.is_empty() {
+                self.flush_leaves(lane, source, &mut leaves);
+            }
+            e = next;
+            if !more {
+                break;
+            }
+        }
+        self.s.leaves = leaves;
+        e
+    }
+
+    /// Collects into `leaves` the run of leaves of one lane from edge `e`
+    /// on (see `fire_leaves`), in a tight loop that borrows what it reads
+    /// once. Returns the lane, the first edge not taken, and whether that
+    /// edge is a leaf of another lane (the scan goes on from there).
+    #[inline(always)]
+    fn scan_leaves(
+        &mut self,
+        mut e: u32,
+        changed: bool,
+        stamp: u64,
+        leaves: &mut Vec<Leaf>,
+    ) -> (u32, u32, bool) {
         let (edges, nodes) = (&self.graph.edges, &self.graph.nodes);
-        let (batches, touched) = (&mut self.s.batches, &mut self.s.touched);
         let (epoch, floor) = (self.epoch, self.floor);
         let (mut fired, mut owed, mut applied) = (0, 0, 0);
-        let (mut lane, mut batch) = (NONE, Vec::new());
+        let mut lane = NONE;
+        let mut more = false;
         while e != NONE {
             let edge = &edges[e as usize];
             if !edge.enabled {
@@ -523,38 +552,25 @@ impl<'a> Settle<'a> {
             let owes = edge.kind != EdgeKind::Reverse && edge.born >= floor;
             if changed || owes {
                 // Otherwise nothing to say, and nothing else will.
+                if edge.lane != lane {
+                    if lane != NONE {
+                        more = true;
+                        break;
+                    }
+                    lane = edge.lane;
+                }
                 let carries = changed && (!owes || stamp > edge.born); // the source's change, not the sync
                 fired += 1;
                 owed += owes as usize;
                 applied += (owes && !carries) as usize;
-                if edge.lane != lane {
-                    if lane != NONE {
-                        std::mem::swap(&mut batch, &mut batches[lane as usize]);
-                    }
-                    lane = edge.lane;
-                    if batches[lane as usize].is_empty() {
-                        touched.push(lane);
-                    }
-                    std::mem::swap(&mut batch, &mut batches[lane as usize]);
-                }
-                batch.push(Fire {
-                    edge: e,
-                    slot: edge.slot,
-                    visit: NONE,
-                    unit: NONE,
-                    source,
-                    target: t.entity,
-                });
+                leaves.push(Leaf { edge: e, slot: edge.slot, target: t.entity });
             }
             e = edge.out_next;
-        }
-        if lane != NONE {
-            std::mem::swap(&mut batch, &mut batches[lane as usize]);
         }
         self.stats.bindings_fired += fired;
         self.syncs_won += owed;
         self.stats.changes_applied += applied;
-        e
+        (lane, e, more)
     }
 
     /// Passes settled visit `x` on along its bindings (see [`emit`]).
