@@ -20,6 +20,7 @@ mod claims;
 mod cleanup;
 mod cycles;
 mod derive;
+mod emit;
 mod field;
 mod fire;
 mod graph;
