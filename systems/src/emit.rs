@@ -207,11 +207,11 @@ impl Settle<'_> {
             }
             let target = edge.target;
             let t = &self.graph.nodes[target as usize];
-            if t.epoch != self.epoch
-                && t.inputs == 1
+            if edge.kind != EdgeKind::Feeder
                 && edge.field == WHOLE
-                && edge.kind != EdgeKind::Feeder
                 && units == NONE
+                && t.epoch != self.epoch
+                && t.inputs == 1
             {
                 // The shape of every chain, fan-out and tree: a property
                 // whose only input is this binding, reached first. It is
