@@ -87,6 +87,11 @@ impl Settle<'_> {
     /// Passes settled visit `x` on along its bindings: each target is offered
     /// `x`'s change (if it changed) or the binding's sync (if it owes one),
     /// and is decided once nothing else can change it.
+    ///
+    /// Out of line: the loop is the settle's hottest code, and as a function
+    /// of its own its layout no longer moves with everything around it
+    /// (inlined, cellx varied by 9% at the same instruction count).
+    #[inline(never)]
     pub(crate) fn emit(&mut self, x: u32) {
         // Links decided directly while passing `x` on (`run_direct`) are
         // passed on here too, depth first, in one frame: a chain is a loop.
