@@ -345,12 +345,7 @@ impl<'a> Settle<'a> {
         if self.s.wave.len() >= WARM_UP_MIN {
             self.warm_up_outputs();
         }
-        for i in 0..self.s.wave.len() {
-            let v = self.s.wave[i];
-            if !self.s.visits.list[v as usize].leaf {
-                self.emit(v);
-            }
-        }
+        self.emit_wave();
         self.s.wave.clear();
     }
 
