@@ -145,7 +145,9 @@ impl Settle<'_> {
     /// Collects into `leaves` the run of leaves of one lane from edge `e`
     /// on (see `fire_leaves`), in a tight loop that borrows what it reads
     /// once. Returns the lane, the first edge not taken, and whether that
-    /// edge is a leaf of another lane (the scan goes on from there).
+    /// edge is a leaf of another lane (the scan goes on from there). Out of
+    /// line, so the loop's layout is its own (a fan-out measured 0.84×
+    /// against the same loop inlined).
     #[inline(never)]
     fn scan_leaves(
         &mut self,

@@ -102,15 +102,7 @@ impl Settle<'_> {
                         let leaf = leaves[from + self.s.out.cursor];
                         from += self.s.out.cursor + 1;
                         self.absorb_output();
-                        let fire = Fire {
-                            edge: leaf.edge,
-                            slot: leaf.slot,
-                            visit: NONE,
-                            unit: NONE,
-                            source,
-                            target: leaf.target,
-                        };
-                        self.fault(fire, payload);
+                        self.fault(leaf.fire(source), payload);
                     }
                 }
             }
@@ -124,14 +116,7 @@ impl Settle<'_> {
         if batch.is_empty() {
             self.s.touched.push(lane);
         }
-        batch.extend(leaves.drain(..).map(|leaf| Fire {
-            edge: leaf.edge,
-            slot: leaf.slot,
-            visit: NONE,
-            unit: NONE,
-            source,
-            target: leaf.target,
-        }));
+        batch.extend(leaves.drain(..).map(|leaf| leaf.fire(source)));
     }
 
     /// Takes from the lanes' output what needs no visit: broken edges, and

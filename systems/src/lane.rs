@@ -54,6 +54,15 @@ pub(crate) struct Leaf {
     pub target: Entity,
 }
 
+impl Leaf {
+    /// The same computation as a fire, from `source`.
+    #[inline]
+    pub fn fire(self, source: Entity) -> Fire {
+        let none = crate::records::NONE;
+        Fire { edge: self.edge, slot: self.slot, visit: none, unit: none, source, target: self.target }
+    }
+}
+
 /// What a lane reports back after running a batch.
 #[derive(Default, Debug)]
 pub(crate) struct LaneOutput {
