@@ -28,13 +28,15 @@ pub(crate) trait Job: Send {
 
 /// A fire-and-forget command.
 struct Plain<F> {
-    call: &'static str,
+    /// The call's name (a thin pointer: it keeps the box in the allocator's
+    /// smallest size class for a `set`).
+    call: &'static &'static str,
     f: Option<F>,
 }
 
 impl<F: FnOnce(&mut Engine) -> Result<(), Error> + Send> Job for Plain<F> {
     fn call(&self) -> &'static str {
-        self.call
+        *self.call
     }
 
     fn run(&mut self, engine: &mut Engine) -> Result<(), Error> {
@@ -44,7 +46,7 @@ impl<F: FnOnce(&mut Engine) -> Result<(), Error> + Send> Job for Plain<F> {
 
 /// A command whose outcome goes to a [`Receipt`].
 struct WithReceipt<T, F> {
-    call: &'static str,
+    call: &'static &'static str,
     f: Option<F>,
     outcome: Sender<Result<T, Error>>,
 }
@@ -55,7 +57,7 @@ where
     F: FnOnce(&mut Engine) -> Result<T, Error> + Send,
 {
     fn call(&self) -> &'static str {
-        self.call
+        *self.call
     }
 
     fn run(&mut self, engine: &mut Engine) -> Result<(), Error> {
@@ -191,7 +193,7 @@ impl Handle {
 
     fn send(
         &self,
-        call: &'static str,
+        call: &'static &'static str,
         run: impl FnOnce(&mut Engine) -> Result<(), Error> + Send + 'static,
     ) -> Result<(), Error> {
         self.send_command(Box::new(Plain { call, f: Some(run) }))
@@ -204,7 +206,7 @@ impl Handle {
 
     fn try_send(
         &self,
-        call: &'static str,
+        call: &'static &'static str,
         run: impl FnOnce(&mut Engine) -> Result<(), Error> + Send + 'static,
     ) -> Result<(), Error> {
         self.live()?;
@@ -225,7 +227,7 @@ impl Handle {
     }
 
     /// Queues `f` as call `call` with a [`Receipt`] for its result.
-    fn queue<T, F>(&self, call: &'static str, f: F) -> Result<Receipt<T>, Error>
+    fn queue<T, F>(&self, call: &'static &'static str, f: F) -> Result<Receipt<T>, Error>
     where
         T: Send + 'static,
         F: FnOnce(&mut Engine) -> Result<T, Error> + Send + 'static,
@@ -264,7 +266,7 @@ impl Handle {
         T: Send + 'static,
         F: FnOnce(&mut Engine) -> Result<T, Error> + Send + 'static,
     {
-        self.queue("request", f)
+        self.queue(&"request", f)
     }
 
     /// Queues [`Engine::set`].
@@ -278,7 +280,7 @@ impl Handle {
     /// With a bounded queue, blocks while it is full; see
     /// [`try_set`](Handle::try_set).
     pub fn set<T: Property>(&self, entity: Entity, value: T) -> Result<(), Error> {
-        self.send("set", move |engine: &mut Engine| engine.set(entity, value))
+        self.send(&"set", move |engine: &mut Engine| engine.set(entity, value))
     }
 
     /// Like [`set`](Handle::set), but never blocks.
@@ -287,7 +289,7 @@ impl Handle {
     /// [`Error::Full`] if a bounded queue is full (the value is not queued),
     /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
     pub fn try_set<T: Property>(&self, entity: Entity, value: T) -> Result<(), Error> {
-        self.try_send("set", move |engine: &mut Engine| engine.set(entity, value))
+        self.try_send(&"set", move |engine: &mut Engine| engine.set(entity, value))
     }
 
     /// Queues [`Engine::insert`].
@@ -295,7 +297,7 @@ impl Handle {
     /// # Errors
     /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
     pub fn insert<T: Property>(&self, entity: Entity, value: T) -> Result<(), Error> {
-        self.send("insert", move |engine: &mut Engine| engine.insert(entity, value))
+        self.send(&"insert", move |engine: &mut Engine| engine.insert(entity, value))
     }
 
     /// Queues [`Engine::modify`].
@@ -307,7 +309,7 @@ impl Handle {
         T: Property,
         F: FnOnce(&mut T) + Send + 'static,
     {
-        self.send("modify", move |engine: &mut Engine| engine.modify(entity, f))
+        self.send(&"modify", move |engine: &mut Engine| engine.modify(entity, f))
     }
 
     /// Queues [`Engine::despawn`].
@@ -315,7 +317,7 @@ impl Handle {
     /// # Errors
     /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
     pub fn despawn(&self, entity: Entity) -> Result<(), Error> {
-        self.send("despawn", move |engine: &mut Engine| engine.despawn(entity))
+        self.send(&"despawn", move |engine: &mut Engine| engine.despawn(entity))
     }
 
     /// Queues [`Engine::unbind`].
@@ -323,7 +325,7 @@ impl Handle {
     /// # Errors
     /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
     pub fn unbind(&self, id: BindingId) -> Result<(), Error> {
-        self.send("unbind", move |engine: &mut Engine| engine.unbind(id))
+        self.send(&"unbind", move |engine: &mut Engine| engine.unbind(id))
     }
 
     /// Queues [`Engine::bind`]; the receipt yields the new binding's id.
@@ -331,7 +333,7 @@ impl Handle {
     /// # Errors
     /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
     pub fn bind<T: Property>(&self, source: Entity, target: Entity) -> Result<Receipt<BindingId>, Error> {
-        self.queue("bind", move |engine| engine.bind::<T>(source, target))
+        self.queue(&"bind", move |engine| engine.bind::<T>(source, target))
     }
 
     /// Queues [`Engine::bind_map`]; the receipt yields the new binding's id.
@@ -344,7 +346,7 @@ impl Handle {
         T: Property,
         F: Fn(&S) -> T + Send + 'static,
     {
-        self.queue("bind_map", move |engine| engine.bind_map(source, target, f))
+        self.queue(&"bind_map", move |engine| engine.bind_map(source, target, f))
     }
 
     /// Queues [`Engine::bind_two_way`] (**`source`'s value survives the
@@ -357,7 +359,7 @@ impl Handle {
         source: Entity,
         target: Entity,
     ) -> Result<Receipt<BindingId>, Error> {
-        self.queue("bind_two_way", move |engine| engine.bind_two_way::<T>(source, target))
+        self.queue(&"bind_two_way", move |engine| engine.bind_two_way::<T>(source, target))
     }
 
     /// Queues [`Engine::bind_two_way_map`] (**`source`'s value survives the
@@ -378,7 +380,7 @@ impl Handle {
         F: Fn(&A) -> B + Send + 'static,
         G: Fn(&B) -> A + Send + 'static,
     {
-        self.queue("bind_two_way_map", move |engine| {
+        self.queue(&"bind_two_way_map", move |engine| {
             engine.bind_two_way_map(source, target, forward, backward)
         })
     }
@@ -412,7 +414,7 @@ impl Handle {
     /// ```
     pub fn spawn<B: DynamicBundle + Send + 'static>(&self, bundle: B) -> Result<Entity, Error> {
         let entity = self.reserve()?;
-        self.send("spawn", move |engine: &mut Engine| engine.adopt(entity, bundle))?;
+        self.send(&"spawn", move |engine: &mut Engine| engine.adopt(entity, bundle))?;
         Ok(entity)
     }
 
@@ -432,7 +434,7 @@ impl Handle {
         bundle: B,
     ) -> Result<Entity, Error> {
         let entity = self.reserve()?;
-        self.send("spawn_child", move |engine: &mut Engine| engine.adopt_child(entity, parent, bundle))?;
+        self.send(&"spawn_child", move |engine: &mut Engine| engine.adopt_child(entity, parent, bundle))?;
         Ok(entity)
     }
 
@@ -441,7 +443,7 @@ impl Handle {
     /// # Errors
     /// [`Error::EngineGone`], or [`Error::Poisoned`] (see [`Handle`]).
     pub fn set_parent(&self, child: Entity, parent: Entity) -> Result<(), Error> {
-        self.send("set_parent", move |engine: &mut Engine| engine.set_parent(child, parent))
+        self.send(&"set_parent", move |engine: &mut Engine| engine.set_parent(child, parent))
     }
 
     /// Queues [`Engine::bind_field`]; the receipt yields the new binding's id.
@@ -462,7 +464,7 @@ impl Handle {
         F: Fn(&S) -> V + Send + 'static,
         A: Fn(&mut T) -> &mut V + Send + 'static,
     {
-        self.queue("bind_field", move |engine| engine.bind_field(source, target, f, field))
+        self.queue(&"bind_field", move |engine| engine.bind_field(source, target, f, field))
     }
 
     /// Queues [`Engine::bind_two_way_field`]; the receipt yields the new
@@ -484,7 +486,7 @@ impl Handle {
         FA: Fn(&mut A) -> &mut V + Clone + Send + 'static,
         FB: Fn(&mut B) -> &mut V + Clone + Send + 'static,
     {
-        self.queue("bind_two_way_field", move |engine| {
+        self.queue(&"bind_two_way_field", move |engine| {
             engine.bind_two_way_field(source, source_field, target, target_field)
         })
     }
@@ -504,7 +506,7 @@ impl Handle {
         T: Property,
         F: DeriveFn<M, T>,
     {
-        self.queue("derive", move |engine| engine.derive::<M, T, F>(target, sources, f))
+        self.queue(&"derive", move |engine| engine.derive::<M, T, F>(target, sources, f))
     }
 
     /// Commands queued and not yet applied (across all handles).
