@@ -36,7 +36,7 @@ struct Plain<F> {
 
 impl<F: FnOnce(&mut Engine) -> Result<(), Error> + Send> Job for Plain<F> {
     fn call(&self) -> &'static str {
-        *self.call
+        self.call
     }
 
     fn run(&mut self, engine: &mut Engine) -> Result<(), Error> {
@@ -57,7 +57,7 @@ where
     F: FnOnce(&mut Engine) -> Result<T, Error> + Send,
 {
     fn call(&self) -> &'static str {
-        *self.call
+        self.call
     }
 
     fn run(&mut self, engine: &mut Engine) -> Result<(), Error> {
