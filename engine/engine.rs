@@ -245,7 +245,9 @@ impl Engine {
     /// takes two), so that making them does not grow the engine's storage
     /// step by step, each step copying what is there and touching fresh
     /// memory. Like [`Vec::reserve`], a hint for building a large UI at
-    /// once: never needed, and nothing changes if it is wrong.
+    /// once: never needed, and nothing changes if it is wrong. (Not
+    /// [`with_capacity`](Engine::with_capacity), which bounds the command
+    /// queue.)
     ///
     /// # Example
     /// ```
