@@ -1,8 +1,10 @@
 //! Firing: computing decided properties through their lanes. Fires queue
 //! in typed batches, one per lane, and a wave runs them (`run_lanes`); a
 //! chain's link, which comes alone, is computed on its own at once
-//! (`run_direct`). User code runs here, so this is where panics are caught
-//! and turned into faults, the batch going on around the faulty fire.
+//! (`run_direct`), and a long run of a fan-out's leaves in one pass
+//! (`flush_leaves`). User code runs here, so this is where panics are
+//! caught and turned into faults, the batch going on around the faulty
+//! fire.
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};

@@ -3,9 +3,10 @@
 //! Every binding's transform is stored in the lane of its exact
 //! `(source type, target type, transform type)`; the [`Lanes`] registry holds
 //! one lane per such type. The settle batches the fires of one wave by lane
-//! and hands each lane its whole batch, so the only dynamic dispatch is one
-//! virtual call per lane per wave; inside, the loop is monomorphic: read the
-//! source component, apply the transform, compare, write.
+//! and hands each lane its whole batch, so dynamic dispatch is one virtual
+//! call per lane per wave (plus one per chain link computed directly, and
+//! one per run of a fan-out's leaves); inside, the loop is monomorphic: read
+//! the source component, apply the transform, compare, write.
 
 use std::any::{Any, TypeId};
 use std::marker::PhantomData;
