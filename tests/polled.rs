@@ -190,3 +190,31 @@ fn a_polled_nan_is_no_change_on_idle_ticks() -> Result<(), Error> {
     assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
     Ok(())
 }
+
+#[test]
+fn components_removed_behind_the_engines_back_in_a_large_fan_out_unbind_only_them() -> Result<(), Error> {
+    // A fan-out long enough to be computed as one run of leaves; three of
+    // its targets lose their component through the world.
+    let mut engine = Engine::new();
+    let source = engine.spawn((V(0),));
+    let targets: Vec<_> = (0..100).map(|_| engine.spawn((V(0),))).collect();
+    for &t in &targets {
+        engine.bind::<V>(source, t)?;
+    }
+    engine.tick();
+    for &t in [targets[0], targets[50], targets[99]].iter() {
+        engine.world_mut().remove_one::<V>(t).expect("component");
+    }
+    engine.set(source, V(7))?;
+    let stats = engine.tick();
+    assert_eq!((stats.bindings_repaired, stats.properties_written), (3, 97));
+    assert_eq!((engine.entity_count(), engine.binding_count()), (101, 97));
+    let kept = targets.iter().enumerate().filter(|(i, _)| ![0, 50, 99].contains(i));
+    assert!(kept.clone().all(|(_, &t)| engine.get::<V>(t) == Ok(V(7))));
+    assert_eq!(engine.check_invariants(), Ok(()));
+    // The next change reaches exactly the 97 left.
+    engine.set(source, V(8))?;
+    assert_eq!(engine.tick().properties_written, 97);
+    assert!(kept.clone().all(|(_, &t)| engine.get::<V>(t) == Ok(V(8))));
+    Ok(())
+}
