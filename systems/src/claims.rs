@@ -283,7 +283,7 @@ impl Claims {
                 continue; // one derivation, seeded once: at its first feeder
             }
             let via = Via::edge(this);
-            let owes = edge.kind != EdgeKind::Reverse && edge.born >= floor;
+            let owes = edge.owes_sync(floor);
             let unit = self.unit_of(pos, edge.field);
             match outside(edge.source, edge.from) {
                 Err(source) => {

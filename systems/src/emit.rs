@@ -176,7 +176,7 @@ impl Settle<'_> {
             {
                 break;
             }
-            let owes = edge.kind != EdgeKind::Reverse && edge.born >= floor;
+            let owes = edge.owes_sync(floor);
             if changed || owes {
                 // Otherwise nothing to say, and nothing else will.
                 if edge.lane != lane {
@@ -186,7 +186,7 @@ impl Settle<'_> {
                     }
                     lane = edge.lane;
                 }
-                let carries = changed && (!owes || stamp > edge.born); // the source's change, not the sync
+                let carries = edge.carries(changed, owes, stamp);
                 fired += 1;
                 owed += owes as usize;
                 applied += (owes && !carries) as usize;
@@ -236,11 +236,11 @@ impl Settle<'_> {
                 // The shape of every chain, fan-out and tree: a property
                 // whose only input is this binding, reached first. It is
                 // decided on the spot (`decide_fresh`, unrolled).
-                let owes = edge.kind != EdgeKind::Reverse && edge.born >= self.floor;
+                let owes = edge.owes_sync(self.floor);
                 if !changed && !owes {
                     continue; // nothing to say, and nothing else will
                 }
-                let carries = changed && (!owes || best.stamp > edge.born); // the source's change, not the sync
+                let carries = edge.carries(changed, owes, best.stamp);
                 self.stats.bindings_fired += 1;
                 self.syncs_won += owes as usize;
                 self.stats.changes_applied += (owes && !carries) as usize;
@@ -268,7 +268,7 @@ impl Settle<'_> {
             }
             let via =
                 if edge.kind == EdgeKind::Feeder { Via::derivation(edge.slot) } else { Via::edge(this) };
-            let owes = edge.kind != EdgeKind::Reverse && edge.born >= self.floor;
+            let owes = edge.owes_sync(self.floor);
             let offer = if units == NONE {
                 Offer::along(via, changed, best.stamp, best.dist, owes, edge.born)
             } else {

@@ -157,6 +157,22 @@ impl Edge {
     pub fn is_field(&self) -> bool {
         self.field != WHOLE || self.from != WHOLE
     }
+
+    /// Whether the edge owes its target a sync in the settle whose oldest
+    /// stamp is `floor`: it was made or resumed in it (the way back of a
+    /// two-way binding never owes one; its forward edge does).
+    #[inline]
+    pub fn owes_sync(&self, floor: u64) -> bool {
+        self.kind != EdgeKind::Reverse && self.born >= floor
+    }
+
+    /// Whether what the edge offers its target is its source's change (made
+    /// at `stamp`, if the source `changed`) rather than its owed sync: the
+    /// newer of the two.
+    #[inline]
+    pub fn carries(&self, changed: bool, owes: bool, stamp: u64) -> bool {
+        changed && (!owes || stamp > self.born)
+    }
 }
 
 /// An interned field of a component type (see `FieldKey`), or [`WHOLE`]. A

@@ -175,7 +175,7 @@ impl Settle<'_> {
         if self.s.visits.list[src as usize].phase != Phase::Parked {
             return; // the other end was seeded first and settled the pair
         }
-        let owes = f.born >= self.floor;
+        let owes = f.owes_sync(self.floor);
         let (src_own, tgt_own) = (self.s.visits.list[src as usize].own, self.s.visits.list[tgt as usize].own);
         let sync = if owes { f.born } else { 0 };
         let (writer, written, via, stamp) = if tgt_own > src_own.max(sync) {

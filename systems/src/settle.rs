@@ -20,7 +20,7 @@ use crate::cycles::Cycles;
 use crate::graph::BindingGraph;
 use crate::lane::{Fire, LaneOutput, Leaf};
 use crate::pending::Origin;
-use crate::records::{EdgeKind, Field, NONE};
+use crate::records::{Field, NONE};
 use crate::visit::{Offer, Phase, Via, Visits};
 
 /// What one [`propagate`](crate::propagate) call did.
@@ -391,7 +391,7 @@ impl<'a> Settle<'a> {
         match (via.as_edge(), via.as_derivation()) {
             (Some(e), _) => {
                 let edge = &self.graph.edges[e as usize];
-                (edge.kind != EdgeKind::Reverse && edge.born >= self.floor, edge.born)
+                (edge.owes_sync(self.floor), edge.born)
             }
             (_, Some(d)) => {
                 let born = self.graph.derivations[d as usize].born;
