@@ -9,7 +9,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use bindery_components::{FieldName, Property};
 use hecs::World;
 
-use crate::lane::{Fire, Lane, LaneOutput, Slots, slot_lane_methods};
+use crate::lane::{Fire, Lane, LaneOutput, Slots, slot_lane_methods, store};
 
 /// Names one field of a component type, so that two field bindings into the
 /// same field compete (the newest change wins) while bindings into different
@@ -93,16 +93,7 @@ fn write_field<T: Property, V: PartialEq>(
     access: &impl Fn(&mut T) -> &mut V,
     out: &mut LaneOutput,
 ) {
-    match world.query_one_mut::<&mut T>(fire.target) {
-        Ok(target) => {
-            let field = access(target);
-            if *field != value {
-                *field = value;
-                out.report(fire);
-            }
-        }
-        Err(_) => out.broken.push(fire.edge),
-    }
+    out.record(fire, store(world.query_one_mut::<&mut T>(fire.target).ok().map(access), value));
 }
 
 impl<S, T, V, F, A> Lane for FieldLane<S, T, V, F, A>

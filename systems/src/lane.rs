@@ -100,6 +100,27 @@ impl LaneOutput {
         }
     }
 
+    /// Records what storing `fire`'s value did: a write is reported, a
+    /// target gone is a broken edge.
+    #[inline(always)]
+    pub fn record(&mut self, fire: &Fire, one: One) {
+        match one {
+            One::Written => self.report(fire),
+            One::Broken => self.broken.push(fire.edge),
+            One::Same => {}
+        }
+    }
+
+    /// [`record`](LaneOutput::record) for the leaf of edge `edge`.
+    #[inline(always)]
+    pub fn record_leaf(&mut self, edge: u32, one: One) {
+        match one {
+            One::Written => self.report_leaf(edge),
+            One::Broken => self.broken.push(edge),
+            One::Same => {}
+        }
+    }
+
     /// Reports `fire`'s target as written.
     #[inline]
     pub fn report(&mut self, fire: &Fire) {
@@ -185,34 +206,36 @@ pub(crate) enum One {
     Broken,
 }
 
+/// Stores `value` in `target` if it differs: every lane's last step. A
+/// target that is gone (`None`) is a broken edge.
+#[inline(always)]
+pub(crate) fn store<V: PartialEq>(target: Option<&mut V>, value: V) -> One {
+    match target {
+        Some(current) if *current != value => {
+            *current = value;
+            One::Written
+        }
+        Some(_) => One::Same,
+        None => One::Broken,
+    }
+}
+
 /// Writes `value` into `target`'s `T` if it differs (for
 /// [`Lane::run_one`]).
 #[inline]
 pub(crate) fn write_one<T: Property>(world: &mut World, target: hecs::Entity, value: T) -> One {
-    match world.query_one_mut::<&mut T>(target) {
-        Ok(current) if *current != value => {
-            *current = value;
-            One::Written
-        }
-        Ok(_) => One::Same,
-        Err(_) => One::Broken,
-    }
+    store(world.query_one_mut::<&mut T>(target).ok(), value)
 }
 
 /// Writes `value` into a fire's target if it differs.
 #[inline]
 pub(crate) fn write<T: Property>(world: &mut World, fire: &Fire, value: T, out: &mut LaneOutput) {
-    match world.query_one_mut::<&mut T>(fire.target) {
-        Ok(target) => {
-            if *target != value {
-                *target = value;
-                out.report(fire);
-                #[cfg(any(debug_assertions, feature = "edge-trace"))]
-                tracing::trace!(edge = fire.edge, target = ?fire.target, "{} written", std::any::type_name::<T>());
-            }
-        }
-        Err(_) => out.broken.push(fire.edge),
+    let one = store(world.query_one_mut::<&mut T>(fire.target).ok(), value);
+    #[cfg(any(debug_assertions, feature = "edge-trace"))]
+    if one == One::Written {
+        tracing::trace!(edge = fire.edge, target = ?fire.target, "{} written", std::any::type_name::<T>());
     }
+    out.record(fire, one);
 }
 
 /// A lane's storage: items by slot, with a free list so slots are reused
@@ -365,33 +388,14 @@ where
             };
             for (k, fire) in fires.iter().enumerate().take(end - 1).skip(start) {
                 (out.cursor, out.done) = (k, k);
-                write_view(&mut targets, fire, value.clone(), out);
+                out.record(fire, store(targets.get_mut(fire.target), value.clone()));
             }
             (out.cursor, out.done) = (end - 1, end - 1);
-            write_view(&mut targets, &fires[end - 1], value, out);
+            let fire = &fires[end - 1];
+            out.record(fire, store(targets.get_mut(fire.target), value));
             start = end;
         }
         self.values = values;
-    }
-}
-
-/// Writes `value` into a fire's target through a view of the target type,
-/// if it differs.
-#[inline(always)]
-fn write_view<T: Property>(
-    targets: &mut hecs::View<'_, &mut T>,
-    fire: &Fire,
-    value: T,
-    out: &mut LaneOutput,
-) {
-    match targets.get_mut(fire.target) {
-        Some(target) => {
-            if *target != value {
-                *target = value;
-                out.report(fire);
-            }
-        }
-        None => out.broken.push(fire.edge),
     }
 }
 
@@ -444,17 +448,12 @@ where
                 Err(_) => return Some(One::Broken),
             },
         };
-        Some(match world.query_one_mut::<&mut T>(fire.target) {
-            Ok(current) if *current != value => {
-                if Self::keeps_last() {
-                    self.last = Some((settle, fire.target, value.clone()));
-                }
-                *current = value;
-                One::Written
-            }
-            Ok(_) => One::Same,
-            Err(_) => One::Broken,
-        })
+        let kept = Self::keeps_last().then(|| value.clone());
+        let one = write_one(world, fire.target, value);
+        if let (One::Written, Some(value)) = (one, kept) {
+            self.last = Some((settle, fire.target, value));
+        }
+        Some(one)
     }
 
     fn run_leaves(
@@ -489,15 +488,7 @@ where
                     continue;
                 }
             };
-            match targets.get_mut(leaf.target) {
-                Some(target) => {
-                    if *target != value {
-                        *target = value;
-                        out.report_leaf(leaf.edge);
-                    }
-                }
-                None => out.broken.push(leaf.edge),
-            }
+            out.record_leaf(leaf.edge, store(targets.get_mut(leaf.target), value));
         }
         true
     }
