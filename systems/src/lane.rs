@@ -14,7 +14,7 @@ use std::marker::PhantomData;
 use bindery_components::Property;
 use hecs::{Entity, World};
 
-use crate::types::TypeIdMap;
+use crate::types::TypeIndex;
 
 /// Batches at least this large are computed through hecs views (one
 /// borrow per type for the batch; a view costs a pass over the archetypes).
@@ -501,28 +501,17 @@ where
 #[derive(Default)]
 pub(crate) struct Lanes {
     lanes: Vec<Box<dyn Lane>>,
-    index: TypeIdMap<u32>,
-    /// The lane asked for last (binding in a loop asks for one again and
-    /// again).
-    last: Option<(TypeId, u32)>,
+    index: TypeIndex,
 }
 
 impl Lanes {
     /// The lane of type `L`, created on first use, and its index.
     pub fn lane<L: Lane + Default>(&mut self) -> (u32, &mut L) {
-        let id = TypeId::of::<L>();
-        let index = match self.last {
-            Some((last, index)) if last == id => index,
-            _ => {
-                let lanes = &mut self.lanes;
-                let index = *self.index.entry(id).or_insert_with(|| {
-                    lanes.push(Box::new(L::default()));
-                    (lanes.len() - 1) as u32
-                });
-                self.last = Some((id, index));
-                index
-            }
-        };
+        let lanes = &mut self.lanes;
+        let index = self.index.get_or_insert_with(TypeId::of::<L>(), || {
+            lanes.push(Box::new(L::default()));
+            (lanes.len() - 1) as u32
+        });
         let lane = self.lanes[index as usize]
             .as_any_mut()
             .downcast_mut::<L>()

@@ -9,11 +9,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// instruction.
 #[derive(Default, Debug)]
 pub struct PropertyTypes {
-    index: TypeIdMap<u32>,
+    index: TypeIndex,
     names: Vec<&'static str>,
-    /// The type interned last: binding in a loop asks for the same one or
-    /// two types again and again, and a compare is cheaper than a hash.
-    last: Option<(TypeId, u32)>,
 }
 
 impl PropertyTypes {
@@ -24,33 +21,17 @@ impl PropertyTypes {
 
     /// The index of the type with `id` and `name`, interning it on first use.
     pub fn intern_id(&mut self, id: TypeId, name: &'static str) -> u32 {
-        if let Some((last, index)) = self.last
-            && last == id
-        {
-            return index;
-        }
-        self.intern_slow(id, name)
-    }
-
-    /// `intern_id` for a type other than the last one.
-    fn intern_slow(&mut self, id: TypeId, name: &'static str) -> u32 {
-        let next = self.names.len() as u32;
-        let index = *self.index.entry(id).or_insert_with(|| {
-            self.names.push(name);
-            next
-        });
-        self.last = Some((id, index));
-        index
+        let names = &mut self.names;
+        self.index.get_or_insert_with(id, || {
+            names.push(name);
+            (names.len() - 1) as u32
+        })
     }
 
     /// The index of `T` if it was ever interned.
     #[inline]
     pub fn get<T: 'static>(&self) -> Option<u32> {
-        let id = TypeId::of::<T>();
-        match self.last {
-            Some((last, index)) if last == id => Some(index),
-            _ => self.index.get(&id).copied(),
-        }
+        self.index.get(TypeId::of::<T>())
     }
 
     /// The type name of an interned index.
@@ -81,6 +62,39 @@ pub(crate) struct TypeIdHasher(u64);
 
 /// A `HashMap` keyed by `TypeId`, hashed by [`TypeIdHasher`].
 pub(crate) type TypeIdMap<V> = HashMap<TypeId, V, BuildHasherDefault<TypeIdHasher>>;
+
+/// A `TypeId` → dense index map that answers the id asked for last with one
+/// compare instead of a hash: binding in a loop asks for the same property
+/// type, and the same lane, again and again.
+#[derive(Default, Debug)]
+pub(crate) struct TypeIndex {
+    map: TypeIdMap<u32>,
+    last: Option<(TypeId, u32)>,
+}
+
+impl TypeIndex {
+    /// The index of `id`, if it has one.
+    #[inline]
+    pub fn get(&self, id: TypeId) -> Option<u32> {
+        match self.last {
+            Some((last, index)) if last == id => Some(index),
+            _ => self.map.get(&id).copied(),
+        }
+    }
+
+    /// The index of `id`, given by `new` on first use.
+    #[inline]
+    pub fn get_or_insert_with(&mut self, id: TypeId, new: impl FnOnce() -> u32) -> u32 {
+        if let Some((last, index)) = self.last
+            && last == id
+        {
+            return index;
+        }
+        let index = *self.map.entry(id).or_insert_with(new);
+        self.last = Some((id, index));
+        index
+    }
+}
 
 impl Hasher for TypeIdHasher {
     fn write(&mut self, bytes: &[u8]) {
