@@ -73,10 +73,7 @@ impl Engine {
     {
         self.live()?;
         self.check_binding::<S, T>(source, target)?;
-        if let Some(id) = self.graph.existing::<S, T>(source, target, false) {
-            return Err(Error::DuplicateBinding(id));
-        }
-        Ok(self.graph.link_map(source, target, f))
+        self.graph.try_link_map(source, target, f).map_err(Error::DuplicateBinding)
     }
 
     /// Binds `source`'s property `T` and `target`'s property `T` both ways;
@@ -161,10 +158,7 @@ impl Engine {
     {
         self.live()?;
         self.check_binding::<A, B>(source, target)?;
-        if let Some(id) = self.graph.existing::<A, B>(source, target, true) {
-            return Err(Error::DuplicateBinding(id));
-        }
-        Ok(self.graph.link_two_way(source, target, forward, backward))
+        self.graph.try_link_two_way(source, target, forward, backward).map_err(Error::DuplicateBinding)
     }
 
     /// Binds one field of `target`'s component `T` to `source`'s property

@@ -157,6 +157,47 @@ fn a_reused_entity_index_starts_without_bindings() -> Result<(), Error> {
 }
 
 #[test]
+fn binding_to_an_index_reused_behind_the_engines_back_keeps_the_other_end() -> Result<(), Error> {
+    // `b` is despawned through the world, so the graph still holds its
+    // binding from `a` when `c` takes its index. Binding `a` to `c` first
+    // removes the stale binding, which was all that held `a`'s property:
+    // the new binding must not be made on what that removal freed.
+    let mut engine = Engine::new();
+    let a = engine.spawn((V(1),));
+    let b = engine.spawn((V(0),));
+    engine.bind::<V>(a, b)?;
+    engine.tick();
+    engine.world_mut().despawn(b).expect("alive");
+    let c = engine.spawn((V(0),));
+    assert_eq!(c.id(), b.id(), "hecs reuses the index");
+    engine.bind::<V>(a, c)?;
+    assert_eq!(engine.check_invariants(), Ok(()));
+    assert_eq!(engine.binding_count(), 1);
+    engine.set(a, V(5))?;
+    engine.tick();
+    assert_eq!(v(&engine, c), 5);
+
+    // The same, with the stale entity as a derivation's other input.
+    let x = engine.spawn((V(2),));
+    let y = engine.spawn((V(3),));
+    let sum = engine.spawn((V(0),));
+    engine.derive(sum, (x, y), |(x, y): (&V, &V)| V(x.0 + y.0))?;
+    engine.bind::<V>(y, x)?;
+    engine.tick();
+    engine.world_mut().despawn(y).expect("alive");
+    let z = engine.spawn((V(10),));
+    assert_eq!(z.id(), y.id(), "hecs reuses the index");
+    engine.derive(sum, (x, z), |(x, z): (&V, &V)| V(x.0 * z.0)).map(|_| ()).or_else(|e| match e {
+        Error::DuplicateBinding(_) => Ok(()),
+        e => Err(e),
+    })?;
+    assert_eq!(engine.check_invariants(), Ok(()));
+    engine.tick();
+    assert_eq!(engine.check_invariants(), Ok(()));
+    Ok(())
+}
+
+#[test]
 fn despawn_and_unbind_drop_every_value_and_transform() -> Result<(), Error> {
     let live = Arc::new(AtomicIsize::new(0));
     {

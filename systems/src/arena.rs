@@ -51,14 +51,25 @@ impl BindingGraph {
     /// The node of `entity`'s property of interned type `ty`, created if no
     /// binding touched it yet.
     pub(crate) fn ensure_node(&mut self, entity: Entity, ty: u32) -> u32 {
-        if let Some(n) = self.node_of_type(entity, ty) {
-            return n;
+        match self.node_of_type(entity, ty) {
+            Some(n) => n,
+            None => self.new_node(entity, ty),
         }
-        self.repair_stale(entity);
+    }
+
+    /// A new node for `entity`'s property of interned type `ty`, which has
+    /// none.
+    pub(crate) fn new_node(&mut self, entity: Entity, ty: u32) -> u32 {
+        debug_assert!(self.node_of_type(entity, ty).is_none(), "one node per property");
         let index = entity.id() as usize;
         if self.entity_nodes.len() <= index {
             self.entity_nodes.resize(index + 1, NONE);
         }
+        debug_assert!(
+            self.entity_nodes[index] == NONE
+                || self.nodes[self.entity_nodes[index] as usize].entity == entity,
+            "the caller repairs a stale chain first (`repair_stale`)"
+        );
         let n = match self.free_nodes.pop() {
             Some(n) => {
                 self.nodes[n as usize] = PropertyNode::new(entity, ty);

@@ -72,6 +72,13 @@ pub struct BindingGraph {
     pub(crate) settles: u64,
 }
 
+/// The endpoints of a binding being made (see `BindingGraph::ends`):
+/// `(entity, interned type, node if any)` for the source and the target.
+struct Ends {
+    source: (Entity, u32, Option<u32>),
+    target: (Entity, u32, Option<u32>),
+}
+
 impl Default for BindingGraph {
     fn default() -> Self {
         Self::new()
@@ -337,21 +344,45 @@ impl BindingGraph {
 
     /// Links `source`'s property `S` to `target`'s property `T` through `f`,
     /// and owes the target its initial sync. The caller has checked that both
-    /// entities are alive, hold their components, and are not the same
-    /// property.
+    /// entities are alive, hold their components, are not the same property,
+    /// and are not bound already ([`try_link_map`](Self::try_link_map) checks
+    /// the last itself).
     pub fn link_map<S, T, F>(&mut self, source: Entity, target: Entity, f: F) -> BindingId
     where
         S: Property,
         T: Property,
         F: Fn(&S) -> T + Send + 'static,
     {
-        let e = self.add_map_edge::<S, T, F>(source, target, f, EdgeKind::Forward);
-        self.bound(e, None)
+        let ends = self.ends::<S, T>(source, target);
+        self.link_map_at(ends, f)
+    }
+
+    /// [`link_map`](Self::link_map), unless a plain binding already joins
+    /// `source`'s `S` to `target`'s `T`: then nothing changes and that
+    /// binding's id is the error. One lookup of each property serves the
+    /// duplicate check and the link (the hot path of building a graph).
+    pub fn try_link_map<S, T, F>(
+        &mut self,
+        source: Entity,
+        target: Entity,
+        f: F,
+    ) -> Result<BindingId, BindingId>
+    where
+        S: Property,
+        T: Property,
+        F: Fn(&S) -> T + Send + 'static,
+    {
+        let ends = self.ends::<S, T>(source, target);
+        match self.edge_between_ends(&ends, false) {
+            Some(e) => Err(self.binding_of_edge(e)),
+            None => Ok(self.link_map_at(ends, f)),
+        }
     }
 
     /// Links `a`'s property `A` and `b`'s property `B` both ways: `forward`
     /// carries `a` to `b`, `backward` carries `b` to `a`. The initial sync runs
-    /// forward (source wins).
+    /// forward (source wins). The caller has checked the endpoints (as for
+    /// [`link_map`](Self::link_map)).
     pub fn link_two_way<A, B, F, G>(&mut self, a: Entity, b: Entity, forward: F, backward: G) -> BindingId
     where
         A: Property,
@@ -359,12 +390,34 @@ impl BindingGraph {
         F: Fn(&A) -> B + Send + 'static,
         G: Fn(&B) -> A + Send + 'static,
     {
-        let e = self.add_map_edge::<A, B, F>(a, b, forward, EdgeKind::Forward);
-        let r = self.add_map_edge::<B, A, G>(b, a, backward, EdgeKind::Reverse);
-        self.bound(e, Some(r))
+        let ends = self.ends::<A, B>(a, b);
+        self.link_two_way_at(ends, forward, backward)
     }
 
-    fn add_map_edge<S, T, F>(&mut self, source: Entity, target: Entity, f: F, kind: EdgeKind) -> u32
+    /// [`link_two_way`](Self::link_two_way), unless a plain binding already
+    /// joins the two properties either way: then nothing changes and that
+    /// binding's id is the error.
+    pub fn try_link_two_way<A, B, F, G>(
+        &mut self,
+        a: Entity,
+        b: Entity,
+        forward: F,
+        backward: G,
+    ) -> Result<BindingId, BindingId>
+    where
+        A: Property,
+        B: Property,
+        F: Fn(&A) -> B + Send + 'static,
+        G: Fn(&B) -> A + Send + 'static,
+    {
+        let ends = self.ends::<A, B>(a, b);
+        match self.edge_between_ends(&ends, true) {
+            Some(e) => Err(self.binding_of_edge(e)),
+            None => Ok(self.link_two_way_at(ends, forward, backward)),
+        }
+    }
+
+    fn link_map_at<S, T, F>(&mut self, ends: Ends, f: F) -> BindingId
     where
         S: Property,
         T: Property,
@@ -372,7 +425,55 @@ impl BindingGraph {
     {
         let (lane, store) = self.lanes.lane::<MapLane<S, T, F>>();
         let slot = store.insert(f);
-        self.add_typed_edge::<S, T>((source, target), (lane, slot), kind, (WHOLE, WHOLE))
+        let (s, t) = self.ensure_ends(ends);
+        let e = self.add_edge((s, t), (lane, slot), EdgeKind::Forward, (WHOLE, WHOLE));
+        self.bound(e, None)
+    }
+
+    fn link_two_way_at<A, B, F, G>(&mut self, ends: Ends, forward: F, backward: G) -> BindingId
+    where
+        A: Property,
+        B: Property,
+        F: Fn(&A) -> B + Send + 'static,
+        G: Fn(&B) -> A + Send + 'static,
+    {
+        let (s, t) = self.ensure_ends(ends);
+        let (lane, store) = self.lanes.lane::<MapLane<A, B, F>>();
+        let slot = store.insert(forward);
+        let e = self.add_edge((s, t), (lane, slot), EdgeKind::Forward, (WHOLE, WHOLE));
+        let (lane, store) = self.lanes.lane::<MapLane<B, A, G>>();
+        let slot = store.insert(backward);
+        let r = self.add_edge((t, s), (lane, slot), EdgeKind::Reverse, (WHOLE, WHOLE));
+        self.bound(e, Some(r))
+    }
+
+    /// The two endpoints of a binding about to be made: each property's
+    /// interned type, and its node if a binding touches it already.
+    fn ends<S: 'static, T: 'static>(&mut self, source: Entity, target: Entity) -> Ends {
+        self.repair_stale(source);
+        self.repair_stale(target);
+        let (s_ty, t_ty) = (self.types.intern::<S>(), self.types.intern::<T>());
+        Ends {
+            source: (source, s_ty, self.node_of_type(source, s_ty)),
+            target: (target, t_ty, self.node_of_type(target, t_ty)),
+        }
+    }
+
+    /// The plain edge joining `ends` (with `both_ways`, in either
+    /// direction), if both are bound already.
+    fn edge_between_ends(&self, ends: &Ends, both_ways: bool) -> Option<u32> {
+        let (s, t) = (ends.source.2?, ends.target.2?);
+        self.edge_between(s, t).or_else(|| both_ways.then(|| self.edge_between(t, s)).flatten())
+    }
+
+    /// The nodes of `ends`, made where they are missing.
+    fn ensure_ends(&mut self, ends: Ends) -> (u32, u32) {
+        let ((source, s_ty, s), (target, t_ty, t)) = (ends.source, ends.target);
+        let s = s.unwrap_or_else(|| self.new_node(source, s_ty));
+        // (The source's new node cannot be the target's: they are different
+        // properties.)
+        let t = t.unwrap_or_else(|| self.new_node(target, t_ty));
+        (s, t)
     }
 
     /// Adds an edge from `source`'s `S` to `target`'s `T` whose transform is
@@ -384,6 +485,8 @@ impl BindingGraph {
         kind: EdgeKind,
         units: (Field, Field),
     ) -> u32 {
+        self.repair_stale(source);
+        self.repair_stale(target);
         let (s_ty, t_ty) = (self.types.intern::<S>(), self.types.intern::<T>());
         let s = self.ensure_node(source, s_ty);
         let t = self.ensure_node(target, t_ty);
@@ -399,7 +502,12 @@ impl BindingGraph {
         T: Property,
         F: DeriveFn<M, T>,
     {
-        let inputs: Vec<u32> = M::describe(sources)
+        let described = M::describe(sources);
+        self.repair_stale(target);
+        for &(entity, ..) in &described {
+            self.repair_stale(entity);
+        }
+        let inputs: Vec<u32> = described
             .into_iter()
             .map(|(entity, id, name)| {
                 let ty = self.types.intern_id(id, name);
@@ -479,18 +587,31 @@ impl BindingGraph {
     /// Removes the bindings of nodes that still claim `entity`'s index but
     /// belong to an earlier generation: that entity was despawned behind the
     /// engine's back. Returns how many were removed.
+    ///
+    /// Every path that links a binding calls this for each endpoint before
+    /// it looks any node up: the removal may free nodes of the other
+    /// endpoints (those only the stale entity's bindings held).
+    #[inline]
     pub fn repair_stale(&mut self, entity: Entity) -> usize {
-        let mut removed = 0;
-        let mut n = self.entity_nodes.get(entity.id() as usize).copied().unwrap_or(NONE);
-        while n != NONE {
-            let node = self.nodes[n as usize];
-            if node.entity == entity {
-                n = node.next_of_entity;
-                continue;
+        // An entity's chain never mixes generations (a node is only made
+        // on a repaired chain), so its head tells.
+        match self.entity_nodes.get(entity.id() as usize) {
+            Some(&head) if head != NONE && self.nodes[head as usize].entity != entity => {
+                self.remove_stale(entity)
             }
-            warn!(stale = ?node.entity, live = ?entity, "bindings of a despawned entity were left behind; removing them");
-            removed += self.unlink_entity(node.entity);
-            n = self.entity_nodes[entity.id() as usize];
+            _ => 0,
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn remove_stale(&mut self, entity: Entity) -> usize {
+        let mut removed = 0;
+        while let Some(&head) = self.entity_nodes.get(entity.id() as usize).filter(|&&n| n != NONE) {
+            let stale = self.nodes[head as usize].entity;
+            debug_assert_ne!(stale, entity, "a chain never mixes generations");
+            warn!(?stale, live = ?entity, "bindings of a despawned entity were left behind; removing them");
+            removed += self.unlink_entity(stale);
         }
         removed
     }

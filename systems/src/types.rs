@@ -15,11 +15,13 @@ pub struct PropertyTypes {
 
 impl PropertyTypes {
     /// The index of `T`, interning it on first use.
+    #[inline]
     pub fn intern<T: 'static>(&mut self) -> u32 {
         self.intern_id(TypeId::of::<T>(), type_name::<T>())
     }
 
     /// The index of the type with `id` and `name`, interning it on first use.
+    #[inline]
     pub fn intern_id(&mut self, id: TypeId, name: &'static str) -> u32 {
         let names = &mut self.names;
         self.index.get_or_insert_with(id, || {
@@ -90,6 +92,11 @@ impl TypeIndex {
         {
             return index;
         }
+        self.insert_with(id, new)
+    }
+
+    #[inline(never)]
+    fn insert_with(&mut self, id: TypeId, new: impl FnOnce() -> u32) -> u32 {
         let index = *self.map.entry(id).or_insert_with(new);
         self.last = Some((id, index));
         index
