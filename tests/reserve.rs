@@ -30,10 +30,11 @@ fn reserving_saves_the_step_by_step_growth_and_changes_nothing_else() {
     let n = 10_000;
     let (mut plain, _, plain_targets, grown) = fan_out(n, false);
     let (mut reserved, source, targets, reserved_allocations) = fan_out(n, true);
-    // The graph's node, edge and pending-change arrays each grow about
-    // log2(n) times without the hint; with it, each allocates once.
+    // The graph's node and edge arrays each grow about log2(n) times
+    // without the hint (a loop of binds owes its syncs as one run, which
+    // does not grow); with it, each allocates once.
     assert!(
-        reserved_allocations + 30 <= grown,
+        reserved_allocations + 20 <= grown,
         "reserve saved {} of {grown} allocations",
         grown - reserved_allocations
     );

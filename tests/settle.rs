@@ -506,3 +506,35 @@ fn a_fan_out_of_mixed_bindings_computes_each_target_once_with_its_own_transform(
     assert_eq!((stats.changes_applied, stats.changes_superseded, stats.cycles_cut), (2, 0, 0));
     Ok(())
 }
+
+#[test]
+fn bindings_made_in_a_row_each_sync_once_even_if_removed_paused_remade_or_overtaken() -> Result<(), Error> {
+    // Bindings made one after another are recorded as one run of owed
+    // syncs; each still answers for itself at the tick.
+    let mut engine = Engine::new();
+    let source = engine.spawn((V(7),));
+    let targets: Vec<Entity> = (0..10).map(|_| engine.spawn((V(0),))).collect();
+    let ids = targets.iter().map(|&t| engine.bind::<V>(source, t)).collect::<Result<Vec<_>, _>>()?;
+    engine.unbind(ids[3])?;
+    engine.set_enabled(ids[5], false)?;
+    engine.set_enabled(ids[6], false)?;
+    engine.set_enabled(ids[6], true)?; // resumed: owes a (newer) sync
+    engine.bind::<V>(source, targets[3])?; // made again, in the freed slot
+    engine.set(targets[7], V(100))?; // newer than its binding's sync: it wins
+    let stats = engine.tick();
+    let values: Vec<i64> =
+        targets.iter().map(|&t| engine.get::<V>(t).map(|v| v.0)).collect::<Result<_, _>>()?;
+    assert_eq!(values, [7, 7, 7, 7, 7, 0, 7, 100, 7, 7]);
+    assert_eq!((stats.bindings_fired, stats.properties_written), (8, 8));
+    assert_eq!(
+        (stats.changes_applied, stats.changes_superseded),
+        (9, 1),
+        "eight syncs and the set; one sync lost"
+    );
+    engine.set_enabled(ids[5], true)?;
+    let stats = engine.tick();
+    assert_eq!(engine.get::<V>(targets[5])?, V(7));
+    assert_eq!((stats.bindings_fired, stats.properties_written), (1, 1));
+    assert_eq!(engine.tick().bindings_fired, 0, "nothing is owed twice");
+    Ok(())
+}

@@ -133,7 +133,6 @@ impl BindingGraph {
         let free_nodes = self.free_nodes.len();
         self.nodes.reserve((2 * bindings).saturating_sub(free_nodes));
         self.edges.reserve(bindings.saturating_sub(self.free_edges.len()));
-        self.pending.origins.reserve(bindings);
     }
 
     /// Live bindings (a two-way binding and a derivation count once each).
@@ -334,8 +333,7 @@ impl BindingGraph {
 
     /// Records the sync edge `e` owes its target and stamps the edge with it.
     fn owe_sync(&mut self, e: u32) {
-        let generation = self.edges[e as usize].generation;
-        let stamp = self.pending.record(Origin::Edge { edge: e, generation });
+        let stamp = self.pending.record_edge(e);
         self.edges[e as usize].born = stamp;
         if let Some(twin) = Some(self.edges[e as usize].twin).filter(|&t| t != NONE) {
             self.edges[twin as usize].born = stamp;

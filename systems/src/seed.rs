@@ -15,43 +15,44 @@ impl Settle<'_> {
         if self.s.origins.len() >= WARM_UP_MIN {
             self.warm_up_origins();
         }
+        let mut stamp = self.floor;
         for i in 0..self.s.origins.len() {
-            let stamp = self.floor + i as u64;
             match self.s.origins[i] {
                 Origin::Property { entity, ty } => {
                     if self.graph.track_changes {
                         self.s.changed.push((entity, ty));
                     }
+                    let at = stamp;
+                    stamp += 1;
                     let Some(node) = self.graph.node_of_type(entity, ty) else { continue };
                     let v = self.visit(node);
                     let visit = &mut self.s.visits.list[v as usize];
                     if visit.own != 0 {
                         self.stats.changes_superseded += 1; // an older change of the same property
                     }
-                    visit.own = stamp;
+                    visit.own = at;
                 }
-                Origin::Edge { edge, generation } => {
-                    let e = self.graph.edges[edge as usize];
-                    if !e.is_live() || e.generation != generation || !e.enabled || e.born != stamp {
-                        continue; // removed, paused, or resumed again since
+                Origin::Edges { first, count } => {
+                    for edge in first..first + count {
+                        self.seed_sync(edge, stamp);
+                        stamp += 1;
                     }
-                    self.syncs += 1;
-                    let v = self.visit(e.target);
-                    self.offer(v, e.field, Offer { stamp, dist: 1, via: Via::edge(edge) });
                 }
                 Origin::Derive { edge, generation } => {
+                    let at = stamp;
+                    stamp += 1;
                     let e = self.graph.edges[edge as usize];
                     if !e.is_live() || e.generation != generation || !e.enabled {
                         continue;
                     }
                     let d = &self.graph.derivations[e.slot as usize];
-                    if d.born != stamp {
+                    if d.born != at {
                         continue; // resumed again since
                     }
                     let target = d.target;
                     self.syncs += 1;
                     let v = self.visit(target);
-                    self.offer(v, WHOLE, Offer { stamp, dist: 1, via: Via::derivation(e.slot) });
+                    self.offer(v, WHOLE, Offer { stamp: at, dist: 1, via: Via::derivation(e.slot) });
                 }
             }
         }
@@ -83,6 +84,20 @@ impl Settle<'_> {
             }
             self.s.stuck.push(v);
         }
+    }
+
+    /// Offers edge `edge`'s owed sync, recorded with `stamp`, to its target,
+    /// unless the binding was removed, paused or resumed again since (its
+    /// `born` is no longer `stamp`).
+    #[inline]
+    fn seed_sync(&mut self, edge: u32, stamp: u64) {
+        let e = self.graph.edges[edge as usize];
+        if !e.is_live() || !e.enabled || e.born != stamp {
+            return;
+        }
+        self.syncs += 1;
+        let v = self.visit(e.target);
+        self.offer(v, e.field, Offer { stamp, dist: 1, via: Via::edge(edge) });
     }
 
     /// Touches, for every seeded property with one input (the ones that may

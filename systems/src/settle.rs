@@ -167,7 +167,7 @@ impl<'a> Settle<'a> {
     /// Takes the graph's pending changes and starts a settle of them.
     pub fn start(world: &'a mut World, graph: &'a mut BindingGraph, s: &'a mut PropagateScratch) -> Self {
         let floor = graph.pending.first_stamp();
-        std::mem::swap(&mut s.origins, &mut graph.pending.origins);
+        graph.pending.take(&mut s.origins);
         graph.settles += 1;
         graph.epoch = graph.epoch.wrapping_add(1);
         if graph.epoch == 0 {
