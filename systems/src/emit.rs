@@ -7,10 +7,16 @@
 
 use hecs::Entity;
 
-use crate::lane::{Fire, Leaf};
+use crate::lane::Fire;
+use crate::leaves::{Leaf, LeafScan};
 use crate::records::{EdgeKind, NONE, PropertyNode, WHOLE};
 use crate::settle::Settle;
 use crate::visit::{Offer, Phase, Via, Visit};
+
+/// Runs of a fan-out's leaves at least this long are computed by their
+/// lane as it walks them (a hecs view costs a pass over the archetypes);
+/// shorter ones join the lane's batch.
+const LEAF_RUN_MIN: usize = 32;
 
 impl Settle<'_> {
     /// Touches, for a wave about to pass its changes on, each property's
@@ -120,21 +126,31 @@ impl Settle<'_> {
 
     /// Fires the leaves among `source`'s out-edges from `e` on, up to the
     /// first edge that is not one (returned, or [`NONE`]): the shape of
-    /// every fan-out. A leaf here is a property no binding leaves, whose
-    /// only input is this plain binding, reached first: nothing will ask
-    /// about it again, so it needs no visit and is decided on the spot
-    /// (`decide_fresh`, unrolled). Each run of leaves of one lane is
-    /// computed at once (`flush_leaves`).
+    /// every fan-out (see [`LeafScan`]). A run of at least
+    /// [`LEAF_RUN_MIN`] leaves of one lane is computed at once, by its lane
+    /// walking it (`run_leaf_scan`); a shorter one, or one of a lane that
+    /// cannot, goes to the lane's batch.
     #[inline(always)]
     fn fire_leaves(&mut self, mut e: u32, source: Entity, changed: bool, stamp: u64) -> u32 {
         let mut leaves = std::mem::take(&mut self.s.leaves);
         loop {
-            let (lane, next, more) = self.scan_leaves(e, changed, stamp, &mut leaves);
-            if !leaves.is_empty() {
-                self.flush_leaves(lane, source, &mut leaves);
+            let mut scan = self.scan_leaves(e, changed, stamp, &mut leaves);
+            if leaves.len() == LEAF_RUN_MIN {
+                // A long run: walked again, from its start, by its lane.
+                let mut run = LeafScan::new(e, scan.lane, (self.epoch, self.floor), (changed, stamp));
+                if self.run_leaf_scan(source, &mut run) {
+                    leaves.clear();
+                    scan = run;
+                }
             }
-            e = next;
-            if !more {
+            if !leaves.is_empty() {
+                self.stats.bindings_fired += scan.fired;
+                self.syncs_won += scan.owed;
+                self.stats.changes_applied += scan.applied;
+                self.batch_leaves(scan.lane, source, &mut leaves);
+            }
+            e = scan.next;
+            if !scan.more {
                 break;
             }
         }
@@ -142,62 +158,22 @@ impl Settle<'_> {
         e
     }
 
-    /// Collects into `leaves` the run of leaves of one lane from edge `e`
-    /// on (see `fire_leaves`), in a tight loop that borrows what it reads
-    /// once. Returns the lane, the first edge not taken, and whether that
-    /// edge is a leaf of another lane (the scan goes on from there). Out of
-    /// line, so the loop's layout is its own (a fan-out measured 0.84×
-    /// against the same loop inlined).
+    /// Collects into `leaves` up to [`LEAF_RUN_MIN`] leaves of one lane from
+    /// edge `e` on (see `fire_leaves`); a full list stops the walk as if
+    /// the next edge were a leaf of another lane (`more`). Out of line, so
+    /// the loop's layout is its own.
     #[inline(never)]
-    fn scan_leaves(
-        &mut self,
-        mut e: u32,
-        changed: bool,
-        stamp: u64,
-        leaves: &mut Vec<Leaf>,
-    ) -> (u32, u32, bool) {
+    fn scan_leaves(&mut self, e: u32, changed: bool, stamp: u64, leaves: &mut Vec<Leaf>) -> LeafScan {
+        let mut scan = LeafScan::new(e, NONE, (self.epoch, self.floor), (changed, stamp));
         let (edges, nodes) = (&self.graph.edges, &self.graph.nodes);
-        let (epoch, floor) = (self.epoch, self.floor);
-        let (mut fired, mut owed, mut applied) = (0, 0, 0);
-        let mut lane = NONE;
-        let mut more = false;
-        while e != NONE {
-            let edge = &edges[e as usize];
-            if !edge.enabled {
-                e = edge.out_next;
-                continue;
+        while leaves.len() < LEAF_RUN_MIN {
+            match scan.next_leaf(edges, nodes) {
+                Some(leaf) => leaves.push(leaf),
+                None => return scan,
             }
-            let t = &nodes[edge.target as usize];
-            if t.epoch == epoch
-                || t.inputs != 1
-                || t.out_head != NONE
-                || edge.field != WHOLE
-                || edge.kind == EdgeKind::Feeder
-            {
-                break;
-            }
-            let owes = edge.owes_sync(floor);
-            if changed || owes {
-                // Otherwise nothing to say, and nothing else will.
-                if edge.lane != lane {
-                    if lane != NONE {
-                        more = true;
-                        break;
-                    }
-                    lane = edge.lane;
-                }
-                let carries = edge.carries(changed, owes, stamp);
-                fired += 1;
-                owed += owes as usize;
-                applied += (owes && !carries) as usize;
-                leaves.push(Leaf { edge: e, slot: edge.slot, target: t.entity });
-            }
-            e = edge.out_next;
         }
-        self.stats.bindings_fired += fired;
-        self.syncs_won += owed;
-        self.stats.changes_applied += applied;
-        (lane, e, more)
+        scan.more = true;
+        scan
     }
 
     /// Passes settled visit `x` on along its bindings (see [`emit`]).

@@ -2,7 +2,7 @@
 //! in typed batches, one per lane, and a wave runs them (`run_lanes`); a
 //! chain's link, which comes alone, is computed on its own at once
 //! (`run_direct`), and a long run of a fan-out's leaves in one pass
-//! (`flush_leaves`). User code runs here, so this is where panics are
+//! (`run_leaf_scan`). User code runs here, so this is where panics are
 //! caught and turned into faults, the batch going on around the faulty
 //! fire.
 
@@ -11,14 +11,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use hecs::Entity;
 
-use crate::lane::{Fire, Leaf, One};
-use crate::records::{EdgeKind, NONE};
+use crate::lane::{Fire, One};
+use crate::leaves::{Leaf, LeafScan};
+use crate::records::{Edge, EdgeKind, NONE};
 use crate::settle::{LaneFault, Settle, panic_message};
 use crate::visit::Via;
-
-/// Runs of leaves at least this long are computed on their own, in one pass
-/// (`Lane::run_leaves`): a hecs view costs a pass over the archetypes.
-const LEAF_RUN_MIN: usize = 32;
 
 impl Settle<'_> {
     /// Queues the fire of visit `v`'s unit `u` (a field binding).
@@ -84,41 +81,50 @@ impl Settle<'_> {
         (lane, fire)
     }
 
-    /// Computes the run `leaves` of a fan-out from `source`, all of lane
-    /// `lane`, and empties it: at once and in one pass if the run is long
-    /// enough for a view to pay and the lane can (`Lane::run_leaves`),
-    /// else as fires in the lane's batch. A leaf's value is final once
-    /// computed (no binding reads it), so computing it before the wave is
-    /// the same as in it. A panic costs its leaf: the rest of the run goes
-    /// on after it.
-    pub(crate) fn flush_leaves(&mut self, lane: u32, source: Entity, leaves: &mut Vec<Leaf>) {
-        if leaves.len() >= LEAF_RUN_MIN {
-            let mut from = 0;
-            while from < leaves.len() {
-                let (lanes, world, out) = (&mut self.graph.lanes, &mut *self.world, &mut self.s.out);
-                let run = &leaves[from..];
-                match catch_unwind(AssertUnwindSafe(|| lanes.run_leaves(lane, world, source, run, out))) {
-                    Ok(true) => from = leaves.len(),
-                    Ok(false) => break, // (only ever before the first leaf) the lane cannot
-                    Err(payload) => {
-                        let leaf = leaves[from + self.s.out.cursor];
-                        from += self.s.out.cursor + 1;
-                        self.absorb_output();
-                        self.fault(leaf.fire(source), payload);
-                    }
-                }
-            }
-            if from > 0 {
-                leaves.clear();
-                self.absorb_output();
-                return;
-            }
-        }
+    /// Queues the run `leaves` of a fan-out from `source`, all of lane
+    /// `lane`, in the lane's batch as fires, and empties it. A leaf's value
+    /// is final once computed (no binding reads it), so computing it before
+    /// the wave would be the same as in it.
+    pub(crate) fn batch_leaves(&mut self, lane: u32, source: Entity, leaves: &mut Vec<Leaf>) {
         let batch = &mut self.s.batches[lane as usize];
         if batch.is_empty() {
             self.s.touched.push(lane);
         }
-        batch.extend(leaves.drain(..).map(|leaf| leaf.fire(source)));
+        batch.extend(leaves.drain(..).map(|leaf| Fire::of_leaf(leaf, source)));
+    }
+
+    /// Computes, at once, the run of leaves of lane `scan.lane` that `scan`
+    /// walks from `source`'s out-list, if the lane can
+    /// ([`Lane::run_leaf_scan`](crate::lane::Lane::run_leaf_scan)): each
+    /// leaf as it is reached, with no list of them in between. A panic
+    /// costs its leaf: the walk goes on after it. Returns `false` (having
+    /// done nothing) if the lane cannot.
+    pub(crate) fn run_leaf_scan(&mut self, source: Entity, scan: &mut LeafScan) -> bool {
+        loop {
+            let graph = (&self.graph.edges[..], &self.graph.nodes[..]);
+            let (lanes, world, out) = (&mut self.graph.lanes, &mut *self.world, &mut self.s.out);
+            let lane = scan.lane;
+            out.leaf = NONE;
+            match catch_unwind(AssertUnwindSafe(|| {
+                lanes.run_leaf_scan(lane, world, source, graph, scan, out)
+            })) {
+                Ok(true) => break,
+                Ok(false) => return false, // the lane cannot (nothing was walked)
+                Err(payload) => {
+                    self.absorb_output();
+                    // (User code only runs for a leaf, named first.)
+                    let Some(edge) = Some(self.s.out.leaf).filter(|&e| e != NONE) else { break };
+                    let Edge { slot, target, .. } = self.graph.edges[edge as usize];
+                    let leaf = Leaf { edge, slot, target: self.graph.nodes[target as usize].entity };
+                    self.fault(Fire::of_leaf(leaf, source), payload);
+                }
+            }
+        }
+        self.stats.bindings_fired += scan.fired;
+        self.syncs_won += scan.owed;
+        self.stats.changes_applied += scan.applied;
+        self.absorb_output();
+        true
     }
 
     /// Takes from the lanes' output what needs no visit: broken edges, and

@@ -14,6 +14,8 @@ use std::marker::PhantomData;
 use bindery_components::Property;
 use hecs::{Entity, World};
 
+use crate::leaves::{Leaf, LeafScan};
+use crate::records::{Edge, PropertyNode};
 use crate::types::TypeIndex;
 
 /// Batches at least this large are computed through hecs views (one
@@ -42,25 +44,12 @@ pub(crate) struct Fire {
     pub target: Entity,
 }
 
-/// A leaf of a fan-out to compute (see [`Lane::run_leaves`]): a property no
-/// binding leaves, whose only input is edge `edge` from the run's source.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Leaf {
-    /// The edge that fires (reported if its target turns out to be gone,
-    /// and as the leaf's node when written: it is the edge's target).
-    pub edge: u32,
-    /// The transform's slot in the lane.
-    pub slot: u32,
-    /// The target entity.
-    pub target: Entity,
-}
-
-impl Leaf {
-    /// The same computation as a fire, from `source`.
+impl Fire {
+    /// The computation of `leaf`, a leaf bound from `source`.
     #[inline]
-    pub fn fire(self, source: Entity) -> Fire {
+    pub fn of_leaf(leaf: Leaf, source: Entity) -> Self {
         let none = crate::records::NONE;
-        Fire { edge: self.edge, slot: self.slot, visit: none, unit: none, source, target: self.target }
+        Fire { edge: leaf.edge, slot: leaf.slot, visit: none, unit: none, source, target: leaf.target }
     }
 }
 
@@ -88,6 +77,9 @@ pub(crate) struct LaneOutput {
     /// lane sets both before calling user code; after a panic the settle
     /// re-runs `done..cursor` and `cursor + 1..`.
     pub done: usize,
+    /// The edge of the leaf whose user code runs now, in a run of leaves
+    /// ([`Lane::run_leaf_scan`]), or `NONE`.
+    pub leaf: u32,
 }
 
 impl LaneOutput {
@@ -154,16 +146,19 @@ pub(crate) trait Lane: Send + 'static {
     fn run_one(&mut self, _world: &mut World, _fire: &Fire, _settle: u64) -> Option<One> {
         None
     }
-    /// Computes a run of a fan-out's leaves, all bound from `source`, in one
-    /// pass: the source read once, each target written through one view.
-    /// Returns `false` (doing nothing) if the lane cannot; then they go
-    /// through [`run`](Lane::run) as fires. The panic protocol is `run`'s,
-    /// with `out.cursor` and `out.done` indexing `leaves`.
-    fn run_leaves(
+    /// Computes the run of a fan-out's leaves that `scan` walks, all bound
+    /// from `source`, as it walks it: the source read once, each target
+    /// written through one view, no list in between. Returns `false`
+    /// (doing nothing) if the lane cannot; then they go through
+    /// [`run`](Lane::run) as fires. Before user code runs, `out.leaf` names
+    /// the leaf it runs for; after a panic the settle faults that leaf and
+    /// calls again, and the walk goes on after it.
+    fn run_leaf_scan(
         &mut self,
         _world: &mut World,
         _source: Entity,
-        _leaves: &[Leaf],
+        _graph: (&[Edge], &[PropertyNode]),
+        _scan: &mut LeafScan,
         _out: &mut LaneOutput,
     ) -> bool {
         false
@@ -456,16 +451,21 @@ where
         Some(one)
     }
 
-    fn run_leaves(
+    fn run_leaf_scan(
         &mut self,
         world: &mut World,
         source: Entity,
-        leaves: &[Leaf],
+        (edges, nodes): (&[Edge], &[PropertyNode]),
+        scan: &mut LeafScan,
         out: &mut LaneOutput,
     ) -> bool {
-        (out.cursor, out.done) = (0, 0);
+        let Some(mut leaf) = scan.next_leaf(edges, nodes) else { return true };
+        out.leaf = leaf.edge;
         let Ok(s) = world.query_one_mut::<&S>(source) else {
-            out.broken.extend(leaves.iter().map(|leaf| leaf.edge));
+            out.broken.push(leaf.edge);
+            while let Some(leaf) = scan.next_leaf(edges, nodes) {
+                out.broken.push(leaf.edge);
+            }
             return true;
         };
         // One copy of the source for the run: its type may be the targets'.
@@ -473,24 +473,25 @@ where
         let mut targets = world.view_mut::<&mut T>();
         // A zero-sized transform captures nothing: every leaf computes the
         // same value, so it is computed once.
-        let shared = if std::mem::size_of::<F>() == 0 {
-            leaves.iter().find_map(|leaf| self.transforms.get(leaf.slot)).map(|f| f(&s))
-        } else {
-            None
-        };
-        for (k, leaf) in leaves.iter().enumerate() {
-            (out.cursor, out.done) = (k, k);
-            let value = match (&shared, self.transforms.get(leaf.slot)) {
-                (Some(value), Some(_)) => value.clone(),
-                (None, Some(f)) => f(&s),
-                (_, None) => {
-                    out.broken.push(leaf.edge);
-                    continue;
+        let mut shared: Option<T> = None;
+        loop {
+            out.leaf = leaf.edge;
+            match self.transforms.get(leaf.slot) {
+                Some(f) => {
+                    let value = if std::mem::size_of::<F>() == 0 {
+                        shared.get_or_insert_with(|| f(&s)).clone()
+                    } else {
+                        f(&s)
+                    };
+                    out.record_leaf(leaf.edge, store(targets.get_mut(leaf.target), value));
                 }
-            };
-            out.record_leaf(leaf.edge, store(targets.get_mut(leaf.target), value));
+                None => out.broken.push(leaf.edge),
+            }
+            match scan.next_leaf(edges, nodes) {
+                Some(next) => leaf = next,
+                None => return true,
+            }
         }
-        true
     }
 
     slot_lane_methods!(transforms);
@@ -531,17 +532,19 @@ impl Lanes {
         self.lanes[lane as usize].run_one(world, fire, settle)
     }
 
-    /// Runs a run of leaves on lane `lane`, if the lane can.
+    /// Computes the run of leaves `scan` walks on lane `lane`, if the lane
+    /// can (see [`Lane::run_leaf_scan`]).
     #[inline]
-    pub fn run_leaves(
+    pub fn run_leaf_scan(
         &mut self,
         lane: u32,
         world: &mut World,
         source: Entity,
-        leaves: &[Leaf],
+        graph: (&[Edge], &[PropertyNode]),
+        scan: &mut LeafScan,
         out: &mut LaneOutput,
     ) -> bool {
-        self.lanes[lane as usize].run_leaves(world, source, leaves, out)
+        self.lanes[lane as usize].run_leaf_scan(world, source, graph, scan, out)
     }
 
     /// Drops the transform in `slot` of lane `lane`.

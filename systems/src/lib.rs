@@ -27,6 +27,7 @@ mod graph;
 mod hierarchy;
 mod invariants;
 mod lane;
+mod leaves;
 mod pending;
 mod plans;
 mod propagate;
