@@ -498,6 +498,15 @@ impl Engine {
     /// live, every index entry pointing at a live binding, counts consistent).
     /// For tests and fuzzing; O(graph).
     ///
+    /// Whether a tick compiles the schedule of its changes the first time
+    /// it may, instead of when the same changes come a second tick in a
+    /// row (see the tick's documentation). For tests: every tick that can
+    /// run from a compiled schedule then does.
+    #[doc(hidden)]
+    pub fn set_eager_schedules(&mut self, eager: bool) {
+        self.scratch.set_eager_schedules(eager);
+    }
+
     /// # Errors
     /// A description of the first violation found.
     #[doc(hidden)]

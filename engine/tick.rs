@@ -21,6 +21,17 @@ impl Engine {
     /// costs the same whatever the number of bindings. The exact rules are
     /// on [`propagate`](bindery_systems::propagate#rules).
     ///
+    /// A frame loop that changes the same properties tick after tick gets
+    /// a **compiled schedule**: when a tick's changes are the same own
+    /// changes as the tick before's (the same properties, set through any
+    /// path), no binding was made, removed, paused or resumed in between,
+    /// and everything they reach has a single writer (one binding or one
+    /// derivation, no field binding, no cycle), the order of the
+    /// computations is compiled once and replayed, each property computed
+    /// directly after its inputs if one of them changed. Values, counts,
+    /// faults and notifications are exactly those of a tick settled step by
+    /// step; [`TickStats::scheduled`] says which ticks ran that way.
+    ///
     /// # Example
     /// ```
     /// use bindery::Engine;
@@ -38,6 +49,11 @@ impl Engine {
     /// let stats = engine.tick();
     /// assert_eq!(engine.get::<Level>(chain[99])?, Level(7));
     /// assert_eq!(stats.properties_written, 99);
+    ///
+    /// // The same change again: the tick replays a compiled schedule.
+    /// engine.set(chain[0], Level(8))?;
+    /// let stats = engine.tick();
+    /// assert_eq!((stats.properties_written, stats.scheduled), (99, 1));
     /// # Ok::<(), bindery::Error>(())
     /// ```
     pub fn tick(&mut self) -> TickStats {
@@ -124,6 +140,7 @@ impl Engine {
             stats.properties_written += p.properties_written;
             stats.cycles_cut += p.cycles_cut;
             stats.bindings_repaired += p.bindings_repaired;
+            stats.scheduled += self.scratch.take_scheduled() as usize;
             if !self.scratch.faults().is_empty() {
                 self.collect_lane_faults();
             }

@@ -951,6 +951,8 @@ struct Run {
 struct Tally {
     cases: usize,
     ticks: usize,
+    /// Ticks that ran from a compiled schedule.
+    scheduled: usize,
     loops: usize,
     skipped: usize,
 }
@@ -960,6 +962,7 @@ impl Tally {
         Tally {
             cases: self.cases + other.cases,
             ticks: self.ticks + other.ticks,
+            scheduled: self.scheduled + other.scheduled,
             loops: self.loops + other.loops,
             skipped: self.skipped + other.skipped,
         }
@@ -967,9 +970,11 @@ impl Tally {
 }
 
 impl Run {
-    fn new(initial: &[u8]) -> Self {
+    fn new(initial: &[u8], eager_schedules: bool) -> Self {
+        let mut engine = Engine::new();
+        engine.set_eager_schedules(eager_schedules);
         let mut run = Run {
-            engine: Engine::new(),
+            engine,
             model: Model::new(),
             entities: Vec::new(),
             ids: Vec::new(),
@@ -1004,6 +1009,7 @@ impl Run {
         self.log.push(line);
         if let Op::Tick = op {
             let stats = self.engine.tick();
+            self.tally.scheduled += stats.scheduled;
             let (counts, loops) = self.model.tick();
             let judged = loops.deciding == 0;
             self.tally.ticks += 1;
@@ -1272,13 +1278,24 @@ impl Run {
 
 #[test]
 fn many_changes_per_tick_settle_as_the_written_rules_say() {
+    search(false);
+}
+
+/// The same search with every tick that can run from a compiled schedule
+/// doing so (ticks do when their changes repeat the last tick's).
+#[test]
+fn many_changes_per_tick_settle_the_same_from_compiled_schedules() {
+    search(true);
+}
+
+fn search(eager_schedules: bool) {
     let tally = Cell::new(Tally::default());
     let config = ProptestConfig { cases: cases(), ..ProptestConfig::default() };
     proptest!(config, |(
         initial in prop::collection::vec(0u8..4, 2..7),
         ops in prop::collection::vec(op(), 1..60),
     )| {
-        let mut run = Run::new(&initial);
+        let mut run = Run::new(&initial, eager_schedules);
         for op in &ops {
             if let Err(e) = run.step(op) {
                 let report = format!("{e}\n{}\n{}", run.log.join("\n"), run.values());
@@ -1287,12 +1304,15 @@ fn many_changes_per_tick_settle_as_the_written_rules_say() {
         }
         tally.set(tally.get().add(run.tally));
     });
-    let Tally { cases, ticks, loops, skipped } = tally.get();
+    let Tally { cases, ticks, scheduled, loops, skipped } = tally.get();
     eprintln!(
-        "{cases} cases, {ticks} ticks: {} judged; {loops} met derivations reading each other in one level, \
-         {skipped} not judged because that decided a value",
+        "{cases} cases, {ticks} ticks: {} judged, {scheduled} run from a compiled schedule; {loops} met \
+         derivations reading each other in one level, {skipped} not judged because that decided a value",
         ticks - skipped
     );
+    if eager_schedules {
+        assert!(scheduled * 50 >= ticks, "compiled schedules ran in only {scheduled} of {ticks} ticks");
+    }
 }
 
 /// Sequences the search found, replayed on every run (the rarest are found
@@ -1357,9 +1377,12 @@ fn sequences_the_search_found_settle_as_the_written_rules_say() {
     ];
     let mut failures = Vec::new();
     for (name, initial, ops) in sequences {
-        let mut run = Run::new(&initial);
-        if let Err(e) = ops.iter().try_for_each(|op| run.step(op)) {
-            failures.push(format!("{name}: {e}\n{}\n{}", run.log.join("\n"), run.values()));
+        for eager_schedules in [false, true] {
+            let mut run = Run::new(&initial, eager_schedules);
+            if let Err(e) = ops.iter().try_for_each(|op| run.step(op)) {
+                let how = if eager_schedules { " (compiled schedules)" } else { "" };
+                failures.push(format!("{name}{how}: {e}\n{}\n{}", run.log.join("\n"), run.values()));
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

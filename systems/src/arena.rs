@@ -12,6 +12,7 @@ impl BindingGraph {
     pub(crate) fn set_edge_enabled(&mut self, e: u32, enabled: bool) {
         let edge = &mut self.edges[e as usize];
         if edge.enabled != enabled {
+            self.version += 1;
             edge.enabled = enabled;
             let inputs = &mut self.nodes[edge.target as usize].inputs;
             if enabled { *inputs += 1 } else { *inputs -= 1 }
@@ -96,6 +97,7 @@ impl BindingGraph {
         kind: EdgeKind,
         (field, from): (Field, Field),
     ) -> u32 {
+        self.version += 1;
         let out_next = self.nodes[source as usize].out_head;
         let in_next = self.nodes[target as usize].in_head;
         let make = |generation| Edge {
@@ -141,6 +143,7 @@ impl BindingGraph {
     /// Unlinks edge `e` from both lists, drops a plain edge's transform, and
     /// frees nodes left without edges.
     pub(crate) fn remove_edge(&mut self, e: u32) {
+        self.version += 1;
         let edge = self.edges[e as usize];
         if edge.out_prev != NONE {
             self.edges[edge.out_prev as usize].out_next = edge.out_next;

@@ -271,6 +271,10 @@ where
         }
     }
 
+    fn runs_one(&self) -> bool {
+        true
+    }
+
     fn run_one(&mut self, world: &mut World, fire: &Fire, _settle: u64) -> Option<One> {
         let Some((inputs, f)) = self.slots.get(fire.slot) else { return Some(One::Broken) };
         Some(match M::with_mut(world, *inputs, |inputs| f.call(inputs)) {

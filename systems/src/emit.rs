@@ -131,7 +131,7 @@ impl Settle<'_> {
     /// walking it (`run_leaf_scan`); a shorter one, or one of a lane that
     /// cannot, goes to the lane's batch.
     #[inline(always)]
-    fn fire_leaves(&mut self, mut e: u32, source: Entity, changed: bool, stamp: u64) -> u32 {
+    pub(crate) fn fire_leaves(&mut self, mut e: u32, source: Entity, changed: bool, stamp: u64) -> u32 {
         let mut leaves = std::mem::take(&mut self.s.leaves);
         loop {
             let mut scan = self.scan_leaves(e, changed, stamp, &mut leaves);

@@ -228,7 +228,7 @@ impl Settle<'_> {
     }
 
     /// Records a panic caught computing `fire`.
-    fn fault(&mut self, fire: Fire, payload: Box<dyn Any + Send>) {
+    pub(crate) fn fault(&mut self, fire: Fire, payload: Box<dyn Any + Send>) {
         let binding = self.graph.binding_of_edge(fire.edge);
         let derivation = self.graph.edges[fire.edge as usize].kind == EdgeKind::Feeder;
         let message = panic_message(&*payload);

@@ -70,6 +70,10 @@ pub struct BindingGraph {
     /// Settles run so far, never wrapping: names the settle to the lanes
     /// (see `MapLane::last`).
     pub(crate) settles: u64,
+    /// Bumped by every change of the graph's shape (an edge added, removed,
+    /// paused or resumed): a compiled schedule is valid for one version
+    /// (see `schedule.rs`).
+    pub(crate) version: u64,
 }
 
 /// The endpoints of a binding being made (see `BindingGraph::ends`):
@@ -118,6 +122,7 @@ impl BindingGraph {
             track_changes: false,
             epoch: 0,
             settles: 0,
+            version: 0,
         }
     }
 

@@ -146,6 +146,11 @@ pub(crate) trait Lane: Send + 'static {
     fn run_one(&mut self, _world: &mut World, _fire: &Fire, _settle: u64) -> Option<One> {
         None
     }
+    /// Whether [`run_one`](Lane::run_one) computes every fire (never
+    /// answers `None`).
+    fn runs_one(&self) -> bool {
+        false
+    }
     /// Computes the run of a fan-out's leaves that `scan` walks, all bound
     /// from `source`, as it walks it: the source read once, each target
     /// written through one view, no list in between. Returns `false`
@@ -431,6 +436,10 @@ where
         }
     }
 
+    fn runs_one(&self) -> bool {
+        true
+    }
+
     fn run_one(&mut self, world: &mut World, fire: &Fire, settle: u64) -> Option<One> {
         let Some(f) = self.transforms.get(fire.slot) else { return Some(One::Broken) };
         let value = match &self.last {
@@ -524,6 +533,11 @@ impl Lanes {
     #[inline]
     pub fn run(&mut self, lane: u32, world: &mut World, fires: &[Fire], out: &mut LaneOutput) {
         self.lanes[lane as usize].run(world, fires, out);
+    }
+
+    /// Whether lane `lane` computes any fire on its own (`Lane::runs_one`).
+    pub fn runs_one(&self, lane: u32) -> bool {
+        self.lanes[lane as usize].runs_one()
     }
 
     /// Runs one fire of lane `lane` on its own, if the lane can.

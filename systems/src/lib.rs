@@ -33,6 +33,7 @@ mod plans;
 mod propagate;
 mod records;
 mod region;
+mod schedule;
 mod seed;
 mod settle;
 mod types;

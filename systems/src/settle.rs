@@ -22,6 +22,7 @@ use crate::lane::{Fire, LaneOutput};
 use crate::leaves::Leaf;
 use crate::pending::Origin;
 use crate::records::{Field, NONE};
+use crate::schedule::Schedule;
 use crate::visit::{Offer, Phase, Via, Visits};
 
 /// What one [`propagate`](crate::propagate) call did.
@@ -113,6 +114,10 @@ pub struct PropagateScratch {
     pub(crate) ranges: Vec<(usize, usize)>,
     /// A run of a fan-out's leaves being collected (`fire_leaves`).
     pub(crate) leaves: Vec<Leaf>,
+    /// The compiled schedule of the settle that repeats (`schedule.rs`).
+    pub(crate) schedule: Schedule,
+    /// Whether a settle ran from it (see `take_scheduled`).
+    pub(crate) scheduled: bool,
 }
 
 impl PropagateScratch {
@@ -131,6 +136,20 @@ impl PropagateScratch {
         &mut self.faults
     }
 
+    /// Whether the last [`propagate`](crate::propagate) call since this
+    /// was last asked ran from a compiled schedule; asking clears it.
+    pub fn take_scheduled(&mut self) -> bool {
+        std::mem::take(&mut self.scheduled)
+    }
+
+    /// Whether a settle compiles its schedule the first time it may (one
+    /// that repeats the last settle's changes does anyway). For tests:
+    /// every settle that can run from a schedule then does.
+    #[doc(hidden)]
+    pub fn set_eager_schedules(&mut self, eager: bool) {
+        self.schedule.eager = eager;
+    }
+
     /// Whether a panic in a transform ends the settle: recorded in
     /// [`faults`](PropagateScratch::faults), then resumed out of
     /// `propagate` (the graph stays consistent; the settle's values do not).
@@ -143,6 +162,16 @@ impl PropagateScratch {
 /// Seed sets and waves at least this large get a warm-up pass first: below
 /// it, the lines they touch are few and likely cached already.
 pub(crate) const WARM_UP_MIN: usize = 64;
+
+/// Moves `graph` to its next settle epoch.
+fn next_epoch(graph: &mut BindingGraph) {
+    graph.epoch = graph.epoch.wrapping_add(1);
+    if graph.epoch == 0 {
+        // Once in 2^32 settles: forget every node's old epoch.
+        graph.nodes.iter_mut().for_each(|n| n.epoch = 0);
+        graph.epoch = 1;
+    }
+}
 
 /// One settle in progress.
 pub(crate) struct Settle<'a> {
@@ -170,12 +199,7 @@ impl<'a> Settle<'a> {
         let floor = graph.pending.first_stamp();
         graph.pending.take(&mut s.origins);
         graph.settles += 1;
-        graph.epoch = graph.epoch.wrapping_add(1);
-        if graph.epoch == 0 {
-            // Once in 2^32 settles: forget every node's old epoch.
-            graph.nodes.iter_mut().for_each(|n| n.epoch = 0);
-            graph.epoch = 1;
-        }
+        next_epoch(graph);
         if s.batches.len() < graph.lanes.len() {
             s.batches.resize_with(graph.lanes.len(), Vec::new);
         }
@@ -200,8 +224,12 @@ impl<'a> Settle<'a> {
 
     /// Runs the settle to the end and returns what it did.
     pub fn run(mut self) -> PropagateStats {
-        self.seed();
-        self.settle_all();
+        if self.run_schedule() {
+            self.s.scheduled = true;
+        } else {
+            self.seed();
+            self.settle_all();
+        }
         self.s.origins.clear();
         for i in 0..self.s.faults.len() {
             // Disabled only now: the settle's counts were made with it.
@@ -209,6 +237,13 @@ impl<'a> Settle<'a> {
         }
         self.stats.changes_superseded += self.syncs - self.syncs_won;
         self.stats
+    }
+
+    /// Gives the settle a new epoch: every mark made with the old one (a
+    /// visit, a change) is forgotten.
+    pub(crate) fn renew_epoch(&mut self) {
+        next_epoch(self.graph);
+        self.epoch = self.graph.epoch;
     }
 
     /// The visit of `node`, created on first use.

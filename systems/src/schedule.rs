@@ -1,0 +1,363 @@
+//! Compiled schedules: a settle that repeats, run as a straight line.
+//!
+//! A frame loop changes the same properties tick after tick (a player's
+//! `Health`, a slider, the first cells of a spreadsheet) and the graph's
+//! shape rarely changes in between. When the pending changes of a settle
+//! are the same own changes as the settle before (the same properties, no
+//! binding made, removed, paused or resumed since), and everything they
+//! reach is a **single-writer DAG** (each property written by one plain
+//! binding or one derivation, no field binding, no cycle), the settle's
+//! rules reduce to one: each property reached is computed once, after its
+//! inputs, if one of them changed. The schedule is that order, compiled
+//! once (O(what the changes reach)) and replayed: a step checks its inputs'
+//! change marks and computes its property directly, with no visit, offer,
+//! waiting count or wave. A fan-out's leaves hang off their source's step
+//! and are computed in runs, as in a dynamic settle.
+//!
+//! The stats, values, faults and change tracking are exactly a dynamic
+//! settle's (the model test checks both against one model). Anything else
+//! (syncs owed, a seed that is not a root, several writers, fields, a
+//! cycle, a lane that cannot compute one fire on its own) settles
+//! dynamically, as does a set of changes seen for the first time.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+
+use hecs::Entity;
+
+use crate::graph::BindingGraph;
+use crate::lane::{Fire, One};
+use crate::pending::Origin;
+use crate::records::{EdgeKind, NONE, WHOLE};
+use crate::settle::Settle;
+
+/// One property computed by a schedule.
+#[derive(Clone, Copy, Debug)]
+struct Step {
+    /// Its node.
+    node: u32,
+    /// The computation (`visit` is `NONE`: a schedule makes no visits).
+    fire: Fire,
+    /// Its lane.
+    lane: u32,
+    /// Its inputs' nodes: `inputs[from..to]` of the schedule.
+    inputs: (u32, u32),
+    /// Whether leaves hang off it (computed in runs once it changes).
+    fans: bool,
+}
+
+/// Where a replay is: the step it is at, and whether that step's user
+/// code is running.
+struct Cursor {
+    step: usize,
+    computing: bool,
+}
+
+/// A compiled schedule and what it was compiled for, kept in the settle's
+/// scratch between ticks.
+#[derive(Debug, Default)]
+pub(crate) struct Schedule {
+    /// Whether `steps` and `seeds` hold a compiled schedule for `key` at
+    /// graph version `version`.
+    compiled: bool,
+    key: u64,
+    version: u64,
+    /// The seeds' nodes, sorted, each with whether leaves hang off it.
+    seeds: Vec<(u32, bool)>,
+    steps: Vec<Step>,
+    inputs: Vec<u32>,
+    /// Steps that changed and have leaves, in a replay.
+    fanned: Vec<u32>,
+    /// The last settle's key and version: a key seen twice in a row at one
+    /// version is worth compiling.
+    last: (u64, u64),
+    /// A key and version found not to compile: not tried again.
+    refused: Option<(u64, u64)>,
+    /// Compile on first sight (for tests: every eligible settle is then
+    /// scheduled).
+    pub(crate) eager: bool,
+    /// Scratch for compiling: a region node's inputs still to come.
+    waiting: HashMap<u32, u32>,
+    stack: Vec<u32>,
+}
+
+/// Whether edge `e` reaches a leaf computed in runs (see `LeafScan`): the
+/// same test, for a property no settle visits.
+fn is_leaf(graph: &BindingGraph, e: u32) -> bool {
+    let edge = &graph.edges[e as usize];
+    let t = &graph.nodes[edge.target as usize];
+    t.inputs == 1 && t.out_head == NONE && edge.field == WHOLE && edge.kind != EdgeKind::Feeder
+}
+
+/// The key of a set of pending own changes: the same whatever their order.
+/// `None` if anything else is pending.
+fn key_of(origins: &[Origin]) -> Option<u64> {
+    let mut key = origins.len() as u64;
+    for origin in origins {
+        let Origin::Property { entity, ty } = *origin else { return None };
+        let mut x = entity.to_bits().get() ^ (u64::from(ty) << 40) ^ 0x9e37_79b9_7f4a_7c15;
+        x = (x ^ (x >> 31)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        key = key.wrapping_add(x ^ (x >> 29));
+    }
+    Some(key)
+}
+
+impl Schedule {
+    /// Compiles the schedule of `seeds` (sorted, unique) in `graph`, or
+    /// returns `false` if the region they reach is not a single-writer DAG.
+    fn compile(&mut self, graph: &BindingGraph, seeds: &[u32]) -> bool {
+        self.compiled = false;
+        self.seeds.clear();
+        self.steps.clear();
+        self.inputs.clear();
+        self.waiting.clear();
+        self.stack.clear();
+        // The region: every property the seeds reach, leaves aside, with
+        // how many of its inputs come from within it.
+        for &n in seeds {
+            if graph.nodes[n as usize].inputs != 0 {
+                return false; // a seed something else writes: claims to settle
+            }
+            self.waiting.insert(n, 0);
+            self.stack.push(n);
+        }
+        while let Some(n) = self.stack.pop() {
+            let mut e = graph.nodes[n as usize].out_head;
+            while e != NONE {
+                let (this, edge) = (e, &graph.edges[e as usize]);
+                e = edge.out_next;
+                if !edge.enabled || is_leaf(graph, this) {
+                    continue;
+                }
+                let t = &graph.nodes[edge.target as usize];
+                let single = match edge.kind {
+                    EdgeKind::Forward => t.inputs == 1,
+                    EdgeKind::Feeder => {
+                        let d = &graph.derivations[edge.slot as usize];
+                        t.inputs as usize == d.feeders().len() && graph.lanes.runs_one(d.lane)
+                    }
+                    EdgeKind::Reverse => false,
+                };
+                if !single
+                    || edge.is_field()
+                    || (edge.kind == EdgeKind::Forward && !graph.lanes.runs_one(edge.lane))
+                {
+                    return false;
+                }
+                let count = self.waiting.entry(edge.target).or_insert(0);
+                if *count == 0 {
+                    self.stack.push(edge.target);
+                }
+                *count += 1;
+            }
+        }
+        // Kahn's order over the region, from the seeds.
+        for &n in seeds {
+            self.seeds.push((n, false));
+        }
+        let mut next = 0;
+        let mut order: Vec<u32> = seeds.to_vec();
+        while next < order.len() {
+            let n = order[next];
+            next += 1;
+            let mut fans = false;
+            let mut e = graph.nodes[n as usize].out_head;
+            while e != NONE {
+                let edge = graph.edges[e as usize];
+                let this = e;
+                e = edge.out_next;
+                if !edge.enabled {
+                    continue;
+                }
+                if is_leaf(graph, this) {
+                    fans = true;
+                    continue;
+                }
+                let count = self.waiting.get_mut(&edge.target).expect("in the region");
+                *count -= 1;
+                if *count == 0 {
+                    order.push(edge.target);
+                    self.push_step(graph, edge.target, this);
+                }
+            }
+            if next <= seeds.len() {
+                self.seeds[next - 1].1 = fans;
+            } else {
+                self.steps[next - 1 - seeds.len()].fans = fans;
+            }
+        }
+        self.compiled = order.len() == self.waiting.len(); // else a cycle
+        if self.compiled {
+            tracing::debug!(seeds = seeds.len(), steps = self.steps.len(), "compiled a schedule");
+        }
+        self.compiled
+    }
+
+    /// Appends the step computing `node`, written by edge `e` (a plain
+    /// edge, or a feeder of its derivation).
+    fn push_step(&mut self, graph: &BindingGraph, node: u32, e: u32) {
+        let edge = &graph.edges[e as usize];
+        let target = graph.nodes[node as usize].entity;
+        let from = self.inputs.len() as u32;
+        let (lane, fire) = if edge.kind == EdgeKind::Feeder {
+            let d = &graph.derivations[edge.slot as usize];
+            for &f in d.feeders() {
+                self.inputs.push(graph.edges[f as usize].source);
+            }
+            let fire =
+                Fire { edge: d.first(), slot: d.slot, visit: NONE, unit: NONE, source: target, target };
+            (d.lane, fire)
+        } else {
+            self.inputs.push(edge.source);
+            let source = graph.nodes[edge.source as usize].entity;
+            (edge.lane, Fire { edge: e, slot: edge.slot, visit: NONE, unit: NONE, source, target })
+        };
+        let inputs = (from, self.inputs.len() as u32);
+        self.steps.push(Step { node, fire, lane, inputs, fans: false });
+    }
+}
+
+impl Settle<'_> {
+    /// Runs this settle from a compiled schedule if it can (compiling one
+    /// if this settle repeats the last); returns whether it did. If not,
+    /// nothing has changed and the settle runs dynamically.
+    pub(crate) fn run_schedule(&mut self) -> bool {
+        let Some(key) = key_of(&self.s.origins) else { return false };
+        let version = self.graph.version;
+        let schedule = &mut self.s.schedule;
+        let last = std::mem::replace(&mut schedule.last, (key, version));
+        let ready = schedule.compiled && (schedule.key, schedule.version) == (key, version);
+        if !ready && (last != (key, version) && !schedule.eager || schedule.refused == Some((key, version))) {
+            return false;
+        }
+        // The seeds: each changed property's node, marked with this
+        // settle's epoch (its change mark) as a dynamic seed would be.
+        let mut seeds = std::mem::take(&mut self.s.stack);
+        seeds.clear();
+        let mut repeats = 0;
+        for i in 0..self.s.origins.len() {
+            let Origin::Property { entity, ty } = self.s.origins[i] else { unreachable!("keyed") };
+            if self.graph.track_changes {
+                self.s.changed.push((entity, ty));
+            }
+            let Some(n) = self.graph.node_of_type(entity, ty) else { continue };
+            let node = &mut self.graph.nodes[n as usize];
+            if node.epoch == self.epoch {
+                repeats += 1; // an older change of the same property
+            } else {
+                node.epoch = self.epoch;
+                seeds.push(n);
+            }
+        }
+        seeds.sort_unstable();
+        let schedule = &mut self.s.schedule;
+        let fits = ready
+            && schedule.seeds.len() == seeds.len()
+            && schedule.seeds.iter().zip(&seeds).all(|(a, b)| a.0 == *b);
+        let fits = fits || {
+            let compiled = schedule.compile(self.graph, &seeds);
+            (schedule.key, schedule.version) = (key, version);
+            if !compiled {
+                schedule.refused = Some((key, version));
+            }
+            compiled
+        };
+        seeds.clear();
+        self.s.stack = seeds;
+        if !fits {
+            // Forget the marks: the dynamic settle gets an epoch of its own.
+            if self.graph.track_changes {
+                self.s.changed.truncate(self.s.changed.len() - self.s.origins.len());
+            }
+            self.renew_epoch();
+            return false;
+        }
+        self.stats.changes_applied += self.s.schedule.seeds.len();
+        self.stats.changes_superseded += repeats;
+        self.replay();
+        true
+    }
+
+    /// Replays the compiled schedule: each step whose inputs changed, in
+    /// order, then the leaves hanging off what changed (no binding reads a
+    /// leaf: computed last is the same as computed at once). The steps run
+    /// inside one `catch_unwind`, entered again after each panic: a panic
+    /// in a step's computation costs that step (its binding faults, its
+    /// property keeps its value); the replay goes on after it.
+    fn replay(&mut self) {
+        let mut at = Cursor { step: 0, computing: false };
+        while at.step < self.s.schedule.steps.len() {
+            let cursor = &mut at;
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| self.replay_from(cursor))) {
+                if !at.computing {
+                    resume_unwind(payload); // not user code: a bug
+                }
+                let fire = self.s.schedule.steps[at.step].fire;
+                self.fault(fire, payload);
+                at = Cursor { step: at.step + 1, computing: false };
+            }
+        }
+        for i in 0..self.s.schedule.seeds.len() {
+            let (n, fans) = self.s.schedule.seeds[i];
+            if fans {
+                self.fire_fans(n);
+            }
+        }
+        let mut fanned = std::mem::take(&mut self.s.schedule.fanned);
+        for &n in &fanned {
+            self.fire_fans(n);
+        }
+        fanned.clear();
+        self.s.schedule.fanned = fanned;
+        if !self.s.touched.is_empty() {
+            self.run_lanes(); // short runs of leaves, batched
+        }
+    }
+
+    /// Runs the schedule's steps from `at.step` on, keeping `at` current
+    /// (`computing` while user code runs).
+    fn replay_from(&mut self, at: &mut Cursor) {
+        let Self { world, graph, s, stats, epoch, .. } = self;
+        let (epoch, settles, track) = (*epoch, graph.settles, graph.track_changes);
+        let (nodes, lanes) = (&mut graph.nodes, &mut graph.lanes);
+        let Schedule { steps, inputs, fanned, .. } = &mut s.schedule;
+        let (changed, broken) = (&mut s.changed, &mut s.broken);
+        while let Some(step) = steps.get(at.step) {
+            let (from, to) = step.inputs;
+            if inputs[from as usize..to as usize].iter().any(|&n| nodes[n as usize].epoch == epoch) {
+                stats.bindings_fired += 1;
+                at.computing = true;
+                let one = lanes.run_one(step.lane, world, &step.fire, settles);
+                at.computing = false;
+                match one {
+                    Some(One::Written) => {
+                        let node = &mut nodes[step.node as usize];
+                        node.epoch = epoch;
+                        stats.properties_written += 1;
+                        if track {
+                            changed.push((node.entity, node.ty));
+                        }
+                        if step.fans {
+                            fanned.push(step.node);
+                        }
+                    }
+                    Some(One::Same) => {}
+                    Some(One::Broken) | None => broken.push(step.fire.edge),
+                }
+            }
+            at.step += 1;
+        }
+    }
+
+    /// Computes the leaves hanging off node `n`, which changed.
+    fn fire_fans(&mut self, n: u32) {
+        let entity: Entity = self.graph.nodes[n as usize].entity;
+        let mut e = self.graph.nodes[n as usize].out_head;
+        while e != NONE {
+            e = self.fire_leaves(e, entity, true, 0);
+            if e != NONE {
+                e = self.graph.edges[e as usize].out_next; // a step of its own
+            }
+        }
+    }
+}
