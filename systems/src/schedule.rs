@@ -95,9 +95,10 @@ fn key_of(origins: &[Origin]) -> Option<u64> {
     let mut key = origins.len() as u64;
     for origin in origins {
         let Origin::Property { entity, ty } = *origin else { return None };
-        let mut x = entity.to_bits().get() ^ (u64::from(ty) << 40) ^ 0x9e37_79b9_7f4a_7c15;
-        x = (x ^ (x >> 31)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        key = key.wrapping_add(x ^ (x >> 29));
+        // (Cheap: a settle's changes are hashed every settle. A collision
+        // only costs a look at the seeds, which are compared exactly.)
+        let x = entity.to_bits().get() ^ u64::from(ty).rotate_right(24);
+        key = key.wrapping_add(x.wrapping_mul(0x9e37_79b9_7f4a_7c15));
     }
     Some(key)
 }
