@@ -270,3 +270,62 @@ fn a_property_set_twice_in_a_scheduled_tick_counts_the_older_change_superseded()
     }
     Ok(())
 }
+
+#[test]
+fn a_chain_of_one_lane_runs_in_one_call_and_stops_where_a_link_panics_repeats_or_is_gone() -> Result<(), Error>
+{
+    // Twenty links of one lane (one closure type): `x + 1`, except that
+    // link 3 panics while `trip` is set and link 4 caps at 50.
+    use std::sync::atomic::AtomicBool;
+    let trip = Arc::new(AtomicBool::new(false));
+    let mut engine = Engine::new();
+    let root = engine.spawn((V(0),));
+    let links: Vec<Entity> = (0..20).map(|_| engine.spawn((V(0),))).collect();
+    let mut from = root;
+    let mut ids = Vec::new();
+    for (i, &link) in links.iter().enumerate() {
+        let trip = trip.clone();
+        ids.push(engine.bind_map(from, link, move |x: &V| {
+            assert!(!(i == 3 && trip.load(Ordering::SeqCst)), "link 3 trips");
+            V(if i == 4 { (x.0 + 1).min(50) } else { x.0 + 1 })
+        })?);
+        from = link;
+    }
+    engine.tick();
+    let first = |engine: &Engine| links[..6].iter().map(|&l| v(engine, l)).collect::<Vec<_>>();
+    let tick = |engine: &mut Engine, x: i64| {
+        engine.set(root, V(x)).expect("alive");
+        let stats = engine.tick();
+        (stats.scheduled, stats.bindings_fired, stats.properties_written, stats.faults)
+    };
+    assert_eq!(tick(&mut engine, 1), (0, 20, 20, 0));
+    assert_eq!(tick(&mut engine, 2), (1, 20, 20, 0));
+    assert_eq!(first(&engine), [3, 4, 5, 6, 7, 8]);
+    assert_eq!(v(&engine, links[19]), 22);
+    // Link 4 caps: links 0..=4 compute, link 4 writes nothing, the links
+    // after it are not computed.
+    assert_eq!(tick(&mut engine, 60), (1, 20, 20, 0));
+    assert_eq!(tick(&mut engine, 70), (1, 5, 4, 0));
+    assert_eq!(first(&engine), [71, 72, 73, 74, 50, 51]);
+    // Link 3 panics: links 0..=2 wrote, 3 faulted, the rest kept theirs.
+    trip.store(true, Ordering::SeqCst);
+    assert_eq!(tick(&mut engine, 80), (1, 4, 3, 1));
+    assert_eq!(first(&engine), [81, 82, 83, 74, 50, 51]);
+    assert_eq!(engine.faults()[0].source, FaultSource::Binding(ids[3]));
+    trip.store(false, Ordering::SeqCst);
+    // Resumed, link 3 owes a sync: that tick settles step by step, and so
+    // does the next (the graph changed since the last repeat).
+    engine.set_enabled(ids[3], true)?;
+    assert_eq!(tick(&mut engine, 90), (0, 5, 4, 0), "link 4 still caps");
+    assert_eq!(tick(&mut engine, 100).0, 0);
+    assert_eq!(first(&engine), [101, 102, 103, 104, 50, 51]);
+    // Link 1's component removed behind the engine's back: the chain stops
+    // there and the binding writing it is repaired.
+    engine.world_mut().remove::<(V,)>(links[1]).expect("has V");
+    engine.set(root, V(110))?;
+    let stats = engine.tick();
+    assert_eq!((stats.scheduled, stats.bindings_fired, stats.bindings_repaired), (1, 2, 1));
+    assert_eq!(v(&engine, links[0]), 111);
+    assert_eq!(engine.check_invariants(), Ok(()));
+    Ok(())
+}

@@ -151,6 +151,25 @@ pub(crate) trait Lane: Send + 'static {
     fn runs_one(&self) -> bool {
         false
     }
+    /// Whether [`run_chain`](Lane::run_chain) can compute a chain of this
+    /// lane's fires.
+    fn chains(&self) -> bool {
+        false
+    }
+    /// Computes `fires`, a chain (each fire's source is the target of the
+    /// one before), in order, through one view, until one does not write:
+    /// returns how many wrote, and what the first that did not write did
+    /// (`None` if all wrote). User code may panic at any fire: before
+    /// calling it, the lane records the fire in `out.cursor`, every fire
+    /// before it having written. Only called if [`chains`](Lane::chains).
+    fn run_chain(
+        &mut self,
+        _world: &mut World,
+        _fires: &[Fire],
+        _out: &mut LaneOutput,
+    ) -> (usize, Option<One>) {
+        unreachable!("only lanes that chain are asked to")
+    }
     /// Computes the run of a fan-out's leaves that `scan` walks, all bound
     /// from `source`, as it walks it: the source read once, each target
     /// written through one view, no list in between. Returns `false`
@@ -440,6 +459,35 @@ where
         true
     }
 
+    fn chains(&self) -> bool {
+        TypeId::of::<S>() == TypeId::of::<T>()
+    }
+
+    fn run_chain(&mut self, world: &mut World, fires: &[Fire], out: &mut LaneOutput) -> (usize, Option<One>) {
+        let mut targets = world.view_mut::<&mut T>();
+        out.cursor = 0;
+        let Some(first) = fires.first() else { return (0, None) };
+        let Some(mut input) = targets.get_mut(first.source).map(|s| s.clone()) else {
+            return (0, Some(One::Broken));
+        };
+        for (k, fire) in fires.iter().enumerate() {
+            out.cursor = k;
+            let Some(f) = self.transforms.get(fire.slot) else { return (k, Some(One::Broken)) };
+            // `S` is `T` (`chains`): the value written last is the next source.
+            let Some(s) = (&input as &dyn Any).downcast_ref::<S>() else { return (k, Some(One::Broken)) };
+            let value = f(s);
+            match targets.get_mut(fire.target) {
+                Some(current) if *current != value => {
+                    *current = value.clone();
+                    input = value;
+                }
+                Some(_) => return (k, Some(One::Same)),
+                None => return (k, Some(One::Broken)),
+            }
+        }
+        (fires.len(), None)
+    }
+
     fn run_one(&mut self, world: &mut World, fire: &Fire, settle: u64) -> Option<One> {
         let Some(f) = self.transforms.get(fire.slot) else { return Some(One::Broken) };
         let value = match &self.last {
@@ -538,6 +586,23 @@ impl Lanes {
     /// Whether lane `lane` computes any fire on its own (`Lane::runs_one`).
     pub fn runs_one(&self, lane: u32) -> bool {
         self.lanes[lane as usize].runs_one()
+    }
+
+    /// Whether lane `lane` computes chains (`Lane::chains`).
+    pub fn chains(&self, lane: u32) -> bool {
+        self.lanes[lane as usize].chains()
+    }
+
+    /// Computes a chain of fires on lane `lane` (see `Lane::run_chain`).
+    #[inline]
+    pub fn run_chain(
+        &mut self,
+        lane: u32,
+        world: &mut World,
+        fires: &[Fire],
+        out: &mut LaneOutput,
+    ) -> (usize, Option<One>) {
+        self.lanes[lane as usize].run_chain(world, fires, out)
     }
 
     /// Runs one fire of lane `lane` on its own, if the lane can.

@@ -31,19 +31,28 @@ use crate::pending::Origin;
 use crate::records::{EdgeKind, NONE, WHOLE};
 use crate::settle::Settle;
 
-/// One property computed by a schedule.
+/// Chains at least this long are computed by their lane in one call,
+/// through one hecs view (which costs a pass over the archetypes); shorter
+/// ones link by link.
+const CHAIN_MIN: usize = 16;
+
+/// One property computed by a schedule; its computation is the fire at
+/// the same index in `Schedule::fires` (`visit` is `NONE`: a schedule
+/// makes no visits).
 #[derive(Clone, Copy, Debug)]
 struct Step {
     /// Its node.
     node: u32,
-    /// The computation (`visit` is `NONE`: a schedule makes no visits).
-    fire: Fire,
     /// Its lane.
     lane: u32,
     /// Its inputs' nodes: `inputs[from..to]` of the schedule.
     inputs: (u32, u32),
     /// Whether leaves hang off it (computed in runs once it changes).
     fans: bool,
+    /// How many steps from this one on form a chain its lane computes in
+    /// one call (each the only reader of the one before, all of one lane
+    /// that chains): 1 for a step on its own, 0 inside a chain.
+    chain: u32,
 }
 
 /// Where a replay is: the step it is at, and whether that step's user
@@ -65,6 +74,7 @@ pub(crate) struct Schedule {
     /// The seeds' nodes, sorted, each with whether leaves hang off it.
     seeds: Vec<(u32, bool)>,
     steps: Vec<Step>,
+    fires: Vec<Fire>,
     inputs: Vec<u32>,
     /// Steps that changed and have leaves, in a replay.
     fanned: Vec<u32>,
@@ -73,8 +83,9 @@ pub(crate) struct Schedule {
     last: (u64, u64),
     /// A key and version found not to compile: not tried again.
     refused: Option<(u64, u64)>,
-    /// Compile on first sight (for tests: every eligible settle is then
-    /// scheduled).
+    /// Compile on first sight, and make chains of any two links (for
+    /// tests: every eligible settle is then scheduled, every chain run in
+    /// one call).
     pub(crate) eager: bool,
     /// Scratch for compiling: a region node's inputs still to come.
     waiting: HashMap<u32, u32>,
@@ -110,6 +121,7 @@ impl Schedule {
         self.compiled = false;
         self.seeds.clear();
         self.steps.clear();
+        self.fires.clear();
         self.inputs.clear();
         self.waiting.clear();
         self.stack.clear();
@@ -188,6 +200,7 @@ impl Schedule {
             }
         }
         self.compiled = order.len() == self.waiting.len(); // else a cycle
+        self.find_chains(graph);
         if self.compiled {
             tracing::debug!(seeds = seeds.len(), steps = self.steps.len(), "compiled a schedule");
         }
@@ -214,7 +227,46 @@ impl Schedule {
             (edge.lane, Fire { edge: e, slot: edge.slot, visit: NONE, unit: NONE, source, target })
         };
         let inputs = (from, self.inputs.len() as u32);
-        self.steps.push(Step { node, fire, lane, inputs, fans: false });
+        self.steps.push(Step { node, lane, inputs, fans: false, chain: 1 });
+        self.fires.push(fire);
+    }
+
+    /// Marks the chains among the steps: runs of consecutive steps of one
+    /// lane that chains, each the only reader of the step before, through
+    /// a plain edge.
+    fn find_chains(&mut self, graph: &BindingGraph) {
+        let mut head = 0;
+        for i in 1..self.steps.len() {
+            let (before, step) = (self.steps[i - 1], self.steps[i]);
+            let plain = |k: usize| graph.edges[self.fires[k].edge as usize].kind == EdgeKind::Forward;
+            let continues = step.lane == before.lane
+                && step.inputs.1 - step.inputs.0 == 1
+                && self.inputs[step.inputs.0 as usize] == before.node
+                && plain(i - 1)
+                && plain(i)
+                && graph.lanes.chains(step.lane);
+            if continues {
+                self.steps[head].chain += 1;
+                self.steps[i].chain = 0;
+            } else {
+                self.keep_chain(head);
+                head = i;
+            }
+        }
+        self.keep_chain(head);
+    }
+
+    /// Undoes the chain headed by step `head` if it is too short for a
+    /// view to pay: its steps run one by one.
+    fn keep_chain(&mut self, head: usize) {
+        let Some(&Step { chain, .. }) = self.steps.get(head) else { return };
+        // (Tests schedule eagerly, and chain any two links.)
+        let min = if self.eager { 2 } else { CHAIN_MIN };
+        if (chain as usize) < min {
+            for step in &mut self.steps[head..head + chain as usize] {
+                step.chain = 1;
+            }
+        }
     }
 }
 
@@ -293,9 +345,14 @@ impl Settle<'_> {
                 if !at.computing {
                     resume_unwind(payload); // not user code: a bug
                 }
-                let fire = self.s.schedule.steps[at.step].fire;
+                // A chain's links before the panicking one were written.
+                let step = self.s.schedule.steps[at.step];
+                let k = if step.chain > 1 { self.s.out.cursor } else { 0 };
+                self.chain_written(at.step, k);
+                self.stats.bindings_fired += k + 1;
+                let fire = self.s.schedule.fires[at.step + k];
                 self.fault(fire, payload);
-                at = Cursor { step: at.step + 1, computing: false };
+                at = Cursor { step: at.step + step.chain.max(1) as usize, computing: false };
             }
         }
         for i in 0..self.s.schedule.seeds.len() {
@@ -318,35 +375,60 @@ impl Settle<'_> {
     /// Runs the schedule's steps from `at.step` on, keeping `at` current
     /// (`computing` while user code runs).
     fn replay_from(&mut self, at: &mut Cursor) {
-        let Self { world, graph, s, stats, epoch, .. } = self;
-        let (epoch, settles, track) = (*epoch, graph.settles, graph.track_changes);
-        let (nodes, lanes) = (&mut graph.nodes, &mut graph.lanes);
-        let Schedule { steps, inputs, fanned, .. } = &mut s.schedule;
-        let (changed, broken) = (&mut s.changed, &mut s.broken);
-        while let Some(step) = steps.get(at.step) {
+        let (epoch, settles) = (self.epoch, self.graph.settles);
+        while let Some(&step) = self.s.schedule.steps.get(at.step) {
             let (from, to) = step.inputs;
-            if inputs[from as usize..to as usize].iter().any(|&n| nodes[n as usize].epoch == epoch) {
-                stats.bindings_fired += 1;
+            let inputs = &self.s.schedule.inputs[from as usize..to as usize];
+            if !inputs.iter().any(|&n| self.graph.nodes[n as usize].epoch == epoch) {
+                at.step += step.chain.max(1) as usize; // nothing it reads changed
+                continue;
+            }
+            if step.chain > 1 {
+                let chain = at.step..at.step + step.chain as usize;
                 at.computing = true;
-                let one = lanes.run_one(step.lane, world, &step.fire, settles);
+                let (written, stop) = self.graph.lanes.run_chain(
+                    step.lane,
+                    self.world,
+                    &self.s.schedule.fires[chain.clone()],
+                    &mut self.s.out,
+                );
                 at.computing = false;
-                match one {
-                    Some(One::Written) => {
-                        let node = &mut nodes[step.node as usize];
-                        node.epoch = epoch;
-                        stats.properties_written += 1;
-                        if track {
-                            changed.push((node.entity, node.ty));
-                        }
-                        if step.fans {
-                            fanned.push(step.node);
-                        }
-                    }
-                    Some(One::Same) => {}
-                    Some(One::Broken) | None => broken.push(step.fire.edge),
+                self.chain_written(at.step, written);
+                self.stats.bindings_fired += written + usize::from(stop.is_some());
+                if stop == Some(One::Broken) {
+                    self.s.broken.push(self.s.schedule.fires[at.step + written].edge);
                 }
+                at.step = chain.end;
+                continue;
+            }
+            at.computing = true;
+            let one =
+                self.graph.lanes.run_one(step.lane, self.world, &self.s.schedule.fires[at.step], settles);
+            at.computing = false;
+            self.stats.bindings_fired += 1;
+            match one {
+                Some(One::Written) => self.chain_written(at.step, 1),
+                Some(One::Same) => {}
+                Some(One::Broken) | None => self.s.broken.push(self.s.schedule.fires[at.step].edge),
             }
             at.step += 1;
+        }
+    }
+
+    /// Steps `from..from + count` wrote their properties: marks them
+    /// changed, counts them, reports them, and notes those with leaves.
+    fn chain_written(&mut self, from: usize, count: usize) {
+        for i in from..from + count {
+            let step = &self.s.schedule.steps[i];
+            let node = &mut self.graph.nodes[step.node as usize];
+            node.epoch = self.epoch;
+            self.stats.properties_written += 1;
+            if self.graph.track_changes {
+                self.s.changed.push((node.entity, node.ty));
+            }
+            if step.fans {
+                self.s.schedule.fanned.push(step.node);
+            }
         }
     }
 
