@@ -407,7 +407,7 @@ impl Settle<'_> {
             at.computing = false;
             self.stats.bindings_fired += 1;
             match one {
-                Some(One::Written) => self.chain_written(at.step, 1),
+                Some(One::Written) => self.written(step),
                 Some(One::Same) => {}
                 Some(One::Broken) | None => self.s.broken.push(self.s.schedule.fires[at.step].edge),
             }
@@ -415,20 +415,25 @@ impl Settle<'_> {
         }
     }
 
-    /// Steps `from..from + count` wrote their properties: marks them
-    /// changed, counts them, reports them, and notes those with leaves.
+    /// Steps `from..from + count` wrote their properties (see `written`).
     fn chain_written(&mut self, from: usize, count: usize) {
         for i in from..from + count {
-            let step = &self.s.schedule.steps[i];
-            let node = &mut self.graph.nodes[step.node as usize];
-            node.epoch = self.epoch;
-            self.stats.properties_written += 1;
-            if self.graph.track_changes {
-                self.s.changed.push((node.entity, node.ty));
-            }
-            if step.fans {
-                self.s.schedule.fanned.push(step.node);
-            }
+            self.written(self.s.schedule.steps[i]);
+        }
+    }
+
+    /// `step` wrote its property: marks it changed, counts it, reports it,
+    /// and notes it if leaves hang off it.
+    #[inline(always)]
+    fn written(&mut self, step: Step) {
+        let node = &mut self.graph.nodes[step.node as usize];
+        node.epoch = self.epoch;
+        self.stats.properties_written += 1;
+        if self.graph.track_changes {
+            self.s.changed.push((node.entity, node.ty));
+        }
+        if step.fans {
+            self.s.schedule.fanned.push(step.node);
         }
     }
 
