@@ -8,15 +8,10 @@
 use hecs::Entity;
 
 use crate::lane::Fire;
-use crate::leaves::{Leaf, LeafScan};
+use crate::leaves::{LEAF_RUN_MIN, Leaf, LeafScan};
 use crate::records::{EdgeKind, NONE, PropertyNode, WHOLE};
 use crate::settle::Settle;
 use crate::visit::{Offer, Phase, Via, Visit};
-
-/// Runs of a fan-out's leaves at least this long are computed by their
-/// lane as it walks them (a hecs view costs a pass over the archetypes);
-/// shorter ones join the lane's batch.
-const LEAF_RUN_MIN: usize = 32;
 
 impl Settle<'_> {
     /// Touches, for a wave about to pass its changes on, each property's
@@ -131,7 +126,7 @@ impl Settle<'_> {
     /// walking it (`run_leaf_scan`); a shorter one, or one of a lane that
     /// cannot, goes to the lane's batch.
     #[inline(always)]
-    pub(crate) fn fire_leaves(&mut self, mut e: u32, source: Entity, changed: bool, stamp: u64) -> u32 {
+    fn fire_leaves(&mut self, mut e: u32, source: Entity, changed: bool, stamp: u64) -> u32 {
         let mut leaves = std::mem::take(&mut self.s.leaves);
         loop {
             let mut scan = self.scan_leaves(e, changed, stamp, &mut leaves);

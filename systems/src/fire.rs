@@ -130,7 +130,7 @@ impl Settle<'_> {
     /// Takes from the lanes' output what needs no visit: broken edges, and
     /// the leaves written (counted, and reported to change tracking).
     #[inline]
-    fn absorb_output(&mut self) {
+    pub(crate) fn absorb_output(&mut self) {
         if !self.s.out.broken.is_empty() {
             self.s.broken.append(&mut self.s.out.broken);
         }

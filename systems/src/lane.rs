@@ -14,7 +14,7 @@ use std::marker::PhantomData;
 use bindery_components::Property;
 use hecs::{Entity, World};
 
-use crate::leaves::{Leaf, LeafScan};
+use crate::leaves::{Leaf, LeafScan, Walk};
 use crate::records::{Edge, PropertyNode};
 use crate::types::TypeIndex;
 
@@ -149,6 +149,21 @@ pub(crate) trait Lane: Send + 'static {
     /// Whether [`run_one`](Lane::run_one) computes every fire (never
     /// answers `None`).
     fn runs_one(&self) -> bool {
+        false
+    }
+    /// Computes `leaves`, leaves of a fan-out all bound from `source`, in
+    /// one pass: the source read once, each target written through one
+    /// view. Returns `false` (doing nothing) if the lane cannot; then they
+    /// go through [`run`](Lane::run) as fires. Before user code runs,
+    /// `out.cursor` indexes the leaf it runs for; after a panic the settle
+    /// faults that leaf and calls again with the leaves after it.
+    fn run_leaf_list(
+        &mut self,
+        _world: &mut World,
+        _source: Entity,
+        _leaves: &[Leaf],
+        _out: &mut LaneOutput,
+    ) -> bool {
         false
     }
     /// Whether [`run_chain`](Lane::run_chain) can compute a chain of this
@@ -416,6 +431,54 @@ where
         }
         self.values = values;
     }
+
+    /// Computes a fan-out's leaves, all bound from `source`, as `leaves`
+    /// yields them: the source read once, each target written through one
+    /// view. Before user code runs, `out.leaf` names the leaf's edge and
+    /// `out.cursor` how many leaves came before it (see `run_leaf_scan`,
+    /// `run_leaf_list`).
+    #[inline(always)]
+    fn compute_leaves(
+        &mut self,
+        world: &mut World,
+        source: Entity,
+        mut leaves: impl Iterator<Item = Leaf>,
+        out: &mut LaneOutput,
+    ) {
+        let Some(mut leaf) = leaves.next() else { return };
+        (out.leaf, out.cursor) = (leaf.edge, 0);
+        let Ok(s) = world.query_one_mut::<&S>(source) else {
+            out.broken.push(leaf.edge);
+            out.broken.extend(leaves.map(|leaf| leaf.edge));
+            return;
+        };
+        // One copy of the source: its type may be the targets'.
+        let s = s.clone();
+        let mut targets = world.view_mut::<&mut T>();
+        // A zero-sized transform captures nothing: every leaf computes the
+        // same value, so it is computed once.
+        let mut shared: Option<T> = None;
+        let mut k = 0;
+        loop {
+            (out.leaf, out.cursor) = (leaf.edge, k);
+            match self.transforms.get(leaf.slot) {
+                Some(f) => {
+                    let value = if std::mem::size_of::<F>() == 0 {
+                        shared.get_or_insert_with(|| f(&s)).clone()
+                    } else {
+                        f(&s)
+                    };
+                    out.record_leaf(leaf.edge, store(targets.get_mut(leaf.target), value));
+                }
+                None => out.broken.push(leaf.edge),
+            }
+            k += 1;
+            match leaves.next() {
+                Some(next) => leaf = next,
+                None => return,
+            }
+        }
+    }
 }
 
 impl<S, T, F> Lane for MapLane<S, T, F>
@@ -461,6 +524,17 @@ where
 
     fn chains(&self) -> bool {
         TypeId::of::<S>() == TypeId::of::<T>()
+    }
+
+    fn run_leaf_list(
+        &mut self,
+        world: &mut World,
+        source: Entity,
+        leaves: &[Leaf],
+        out: &mut LaneOutput,
+    ) -> bool {
+        self.compute_leaves(world, source, leaves.iter().copied(), out);
+        true
     }
 
     fn run_chain(&mut self, world: &mut World, fires: &[Fire], out: &mut LaneOutput) -> (usize, Option<One>) {
@@ -516,39 +590,8 @@ where
         scan: &mut LeafScan,
         out: &mut LaneOutput,
     ) -> bool {
-        let Some(mut leaf) = scan.next_leaf(edges, nodes) else { return true };
-        out.leaf = leaf.edge;
-        let Ok(s) = world.query_one_mut::<&S>(source) else {
-            out.broken.push(leaf.edge);
-            while let Some(leaf) = scan.next_leaf(edges, nodes) {
-                out.broken.push(leaf.edge);
-            }
-            return true;
-        };
-        // One copy of the source for the run: its type may be the targets'.
-        let s = s.clone();
-        let mut targets = world.view_mut::<&mut T>();
-        // A zero-sized transform captures nothing: every leaf computes the
-        // same value, so it is computed once.
-        let mut shared: Option<T> = None;
-        loop {
-            out.leaf = leaf.edge;
-            match self.transforms.get(leaf.slot) {
-                Some(f) => {
-                    let value = if std::mem::size_of::<F>() == 0 {
-                        shared.get_or_insert_with(|| f(&s)).clone()
-                    } else {
-                        f(&s)
-                    };
-                    out.record_leaf(leaf.edge, store(targets.get_mut(leaf.target), value));
-                }
-                None => out.broken.push(leaf.edge),
-            }
-            match scan.next_leaf(edges, nodes) {
-                Some(next) => leaf = next,
-                None => return true,
-            }
-        }
+        self.compute_leaves(world, source, Walk { scan, edges, nodes }, out);
+        true
     }
 
     slot_lane_methods!(transforms);
@@ -586,6 +629,20 @@ impl Lanes {
     /// Whether lane `lane` computes any fire on its own (`Lane::runs_one`).
     pub fn runs_one(&self, lane: u32) -> bool {
         self.lanes[lane as usize].runs_one()
+    }
+
+    /// Computes a list of leaves on lane `lane`, if the lane can (see
+    /// `Lane::run_leaf_list`).
+    #[inline]
+    pub fn run_leaf_list(
+        &mut self,
+        lane: u32,
+        world: &mut World,
+        source: Entity,
+        leaves: &[Leaf],
+        out: &mut LaneOutput,
+    ) -> bool {
+        self.lanes[lane as usize].run_leaf_list(world, source, leaves, out)
     }
 
     /// Whether lane `lane` computes chains (`Lane::chains`).

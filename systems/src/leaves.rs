@@ -7,6 +7,11 @@ use hecs::Entity;
 
 use crate::records::{Edge, EdgeKind, NONE, PropertyNode, WHOLE};
 
+/// Runs of a fan-out's leaves at least this long are computed by their
+/// lane in one pass (a hecs view costs a pass over the archetypes);
+/// shorter ones join the lane's batch.
+pub(crate) const LEAF_RUN_MIN: usize = 32;
+
 /// A leaf of a fan-out to compute: a property no binding leaves, whose
 /// only input is edge `edge` from the run's source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,5 +106,21 @@ impl LeafScan {
             self.next = edge.out_next;
         }
         None
+    }
+}
+
+/// A [`LeafScan`] walking a graph's arrays, as an iterator of leaves.
+pub(crate) struct Walk<'a> {
+    pub scan: &'a mut LeafScan,
+    pub edges: &'a [Edge],
+    pub nodes: &'a [PropertyNode],
+}
+
+impl Iterator for Walk<'_> {
+    type Item = Leaf;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Leaf> {
+        self.scan.next_leaf(self.edges, self.nodes)
     }
 }

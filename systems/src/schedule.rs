@@ -23,10 +23,9 @@
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
-use hecs::Entity;
-
 use crate::graph::BindingGraph;
 use crate::lane::{Fire, One};
+use crate::leaves::{LEAF_RUN_MIN, Leaf};
 use crate::pending::Origin;
 use crate::records::{EdgeKind, NONE, WHOLE};
 use crate::settle::Settle;
@@ -47,12 +46,24 @@ struct Step {
     lane: u32,
     /// Its inputs' nodes: `inputs[from..to]` of the schedule.
     inputs: (u32, u32),
-    /// Whether leaves hang off it (computed in runs once it changes).
-    fans: bool,
+    /// The runs of leaves hanging off it (`fan_runs[from..to]`), computed
+    /// once it changes.
+    fans: Span,
     /// How many steps from this one on form a chain its lane computes in
     /// one call (each the only reader of the one before, all of one lane
     /// that chains): 1 for a step on its own, 0 inside a chain.
     chain: u32,
+}
+
+/// A range of one of the schedule's arrays: `from..to`.
+type Span = (u32, u32);
+
+/// A run of leaves of one lane hanging off one property: `leaves[from..to]`
+/// of the schedule.
+#[derive(Clone, Copy, Debug)]
+struct FanRun {
+    lane: u32,
+    leaves: Span,
 }
 
 /// Where a replay is: the step it is at, and whether that step's user
@@ -71,21 +82,26 @@ pub(crate) struct Schedule {
     compiled: bool,
     key: u64,
     version: u64,
-    /// The seeds' nodes, sorted, each with whether leaves hang off it.
-    seeds: Vec<(u32, bool)>,
+    /// The seeds' nodes, sorted, each with the runs of leaves hanging off
+    /// it.
+    seeds: Vec<(u32, Span)>,
     steps: Vec<Step>,
     fires: Vec<Fire>,
     inputs: Vec<u32>,
-    /// Steps that changed and have leaves, in a replay.
-    fanned: Vec<u32>,
+    /// Every property's leaves, run after run, each run of one lane: a
+    /// fan-out is a list, not a walk along its edges.
+    leaves: Vec<Leaf>,
+    fan_runs: Vec<FanRun>,
+    /// Steps that changed and have leaves, in a replay: node, runs.
+    fanned: Vec<(u32, Span)>,
     /// The last settle's key and version: a key seen twice in a row at one
     /// version is worth compiling.
     last: (u64, u64),
     /// A key and version found not to compile: not tried again.
     refused: Option<(u64, u64)>,
-    /// Compile on first sight, and make chains of any two links (for
-    /// tests: every eligible settle is then scheduled, every chain run in
-    /// one call).
+    /// Compile on first sight, make chains of any two links and compute
+    /// any run of leaves in one pass (for tests: every eligible settle is
+    /// then scheduled, every chain and run of leaves computed in one call).
     pub(crate) eager: bool,
     /// Scratch for compiling: a region node's inputs still to come.
     waiting: HashMap<u32, u32>,
@@ -123,6 +139,8 @@ impl Schedule {
         self.steps.clear();
         self.fires.clear();
         self.inputs.clear();
+        self.leaves.clear();
+        self.fan_runs.clear();
         self.waiting.clear();
         self.stack.clear();
         // The region: every property the seeds reach, leaves aside, with
@@ -166,14 +184,14 @@ impl Schedule {
         }
         // Kahn's order over the region, from the seeds.
         for &n in seeds {
-            self.seeds.push((n, false));
+            self.seeds.push((n, (0, 0)));
         }
         let mut next = 0;
         let mut order: Vec<u32> = seeds.to_vec();
         while next < order.len() {
             let n = order[next];
             next += 1;
-            let mut fans = false;
+            let first_run = self.fan_runs.len() as u32;
             let mut e = graph.nodes[n as usize].out_head;
             while e != NONE {
                 let edge = graph.edges[e as usize];
@@ -183,7 +201,7 @@ impl Schedule {
                     continue;
                 }
                 if is_leaf(graph, this) {
-                    fans = true;
+                    self.push_leaf(graph, this, first_run);
                     continue;
                 }
                 let count = self.waiting.get_mut(&edge.target).expect("in the region");
@@ -193,6 +211,7 @@ impl Schedule {
                     self.push_step(graph, edge.target, this);
                 }
             }
+            let fans = (first_run, self.fan_runs.len() as u32);
             if next <= seeds.len() {
                 self.seeds[next - 1].1 = fans;
             } else {
@@ -227,8 +246,21 @@ impl Schedule {
             (edge.lane, Fire { edge: e, slot: edge.slot, visit: NONE, unit: NONE, source, target })
         };
         let inputs = (from, self.inputs.len() as u32);
-        self.steps.push(Step { node, lane, inputs, fans: false, chain: 1 });
+        self.steps.push(Step { node, lane, inputs, fans: (0, 0), chain: 1 });
         self.fires.push(fire);
+    }
+
+    /// Appends the leaf edge `e` reaches to the runs of leaves of its
+    /// source, whose first run is `first_run`.
+    fn push_leaf(&mut self, graph: &BindingGraph, e: u32, first_run: u32) {
+        let edge = &graph.edges[e as usize];
+        let at = self.leaves.len() as u32;
+        self.leaves.push(Leaf { edge: e, slot: edge.slot, target: graph.nodes[edge.target as usize].entity });
+        let mine = self.fan_runs.len() as u32 > first_run;
+        match self.fan_runs.last_mut() {
+            Some(run) if mine && run.lane == edge.lane => run.leaves.1 += 1,
+            _ => self.fan_runs.push(FanRun { lane: edge.lane, leaves: (at, at + 1) }),
+        }
     }
 
     /// Marks the chains among the steps: runs of consecutive steps of one
@@ -347,7 +379,7 @@ impl Settle<'_> {
                 }
                 // A chain's links before the panicking one were written.
                 let step = self.s.schedule.steps[at.step];
-                let k = if step.chain > 1 { self.s.out.cursor } else { 0 };
+                let k = if step.chain > 1 { self.s.out.cursor.min(step.chain as usize - 1) } else { 0 };
                 self.chain_written(at.step, k);
                 self.stats.bindings_fired += k + 1;
                 let fire = self.s.schedule.fires[at.step + k];
@@ -357,13 +389,11 @@ impl Settle<'_> {
         }
         for i in 0..self.s.schedule.seeds.len() {
             let (n, fans) = self.s.schedule.seeds[i];
-            if fans {
-                self.fire_fans(n);
-            }
+            self.fire_fans(n, fans);
         }
         let mut fanned = std::mem::take(&mut self.s.schedule.fanned);
-        for &n in &fanned {
-            self.fire_fans(n);
+        for &(n, fans) in &fanned {
+            self.fire_fans(n, fans);
         }
         fanned.clear();
         self.s.schedule.fanned = fanned;
@@ -432,20 +462,46 @@ impl Settle<'_> {
         if self.graph.track_changes {
             self.s.changed.push((node.entity, node.ty));
         }
-        if step.fans {
-            self.s.schedule.fanned.push(step.node);
+        if step.fans.0 != step.fans.1 {
+            self.s.schedule.fanned.push((step.node, step.fans));
         }
     }
 
-    /// Computes the leaves hanging off node `n`, which changed.
-    fn fire_fans(&mut self, n: u32) {
-        let entity: Entity = self.graph.nodes[n as usize].entity;
-        let mut e = self.graph.nodes[n as usize].out_head;
-        while e != NONE {
-            e = self.fire_leaves(e, entity, true, 0);
-            if e != NONE {
-                e = self.graph.edges[e as usize].out_next; // a step of its own
+    /// Computes the runs of leaves `fans` hanging off node `n`, which
+    /// changed: a long run by its lane in one pass over the list (a panic
+    /// costs its leaf; the run goes on after it), a short one, or one of a
+    /// lane that cannot, as fires in the lane's batch.
+    fn fire_fans(&mut self, n: u32, (first, end): Span) {
+        let source = self.graph.nodes[n as usize].entity;
+        // (Tests schedule eagerly, and compute any run of leaves in one pass.)
+        let min = if self.s.schedule.eager { 1 } else { LEAF_RUN_MIN };
+        for r in first..end {
+            let FanRun { lane, leaves: (from, to) } = self.s.schedule.fan_runs[r as usize];
+            let (from, to) = (from as usize, to as usize);
+            self.stats.bindings_fired += to - from;
+            let mut at = from;
+            while to - from >= min && at < to {
+                let (lanes, world, out) = (&mut self.graph.lanes, &mut *self.world, &mut self.s.out);
+                let list = &self.s.schedule.leaves[at..to];
+                match catch_unwind(AssertUnwindSafe(|| lanes.run_leaf_list(lane, world, source, list, out))) {
+                    Ok(true) => at = to,
+                    Ok(false) => break, // the lane cannot (nothing was computed)
+                    Err(payload) => {
+                        let leaf = self.s.schedule.leaves[at + self.s.out.cursor];
+                        at += self.s.out.cursor + 1;
+                        self.absorb_output();
+                        self.fault(Fire::of_leaf(leaf, source), payload);
+                    }
+                }
             }
+            if at > from {
+                self.absorb_output();
+                continue;
+            }
+            let mut leaves = std::mem::take(&mut self.s.leaves);
+            leaves.extend_from_slice(&self.s.schedule.leaves[from..to]);
+            self.batch_leaves(lane, source, &mut leaves);
+            self.s.leaves = leaves;
         }
     }
 }
