@@ -7,7 +7,9 @@
 //!   unlink. Changes wait in its pending queue (`pending.rs`).
 //! - [`propagate`] (`propagate.rs`) settles every pending change along every
 //!   binding: `settle.rs` orders and computes, `visit.rs` is what a settle
-//!   knows of each property, `cycles.rs` handles cycles.
+//!   knows of each property, `cycles.rs` handles cycles, `leaves.rs` walks
+//!   a fan-out's leaves, and `schedule.rs` replays a compiled order when a
+//!   settle repeats the last one.
 //! - [`despawn`] (`cleanup.rs`) removes every binding that touches an entity;
 //!   `hierarchy.rs` keeps widget trees.
 //!

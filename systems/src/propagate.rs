@@ -2,6 +2,11 @@
 //!
 //! The rules are documented on [`propagate`]; `settle.rs` holds the
 //! mechanics (waves, the region walk), `cycles.rs` the claims inside cycles.
+//! A settle whose changes repeat the last settle's, on a graph of the same
+//! shape, where everything they reach has one writer and no cycle, replays
+//! a compiled order instead (`schedule.rs`): the rules then reduce to
+//! "each property once, after its inputs, if one of them changed", and the
+//! outcome is the same.
 
 use hecs::World;
 use tracing::{debug_span, warn};
