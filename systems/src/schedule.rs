@@ -131,9 +131,33 @@ fn key_of(origins: &[Origin]) -> Option<u64> {
 }
 
 impl Schedule {
+    /// Frees the compiled schedule's storage (it is for a graph that
+    /// changed): a schedule holds nothing once it cannot run.
+    fn release(&mut self) {
+        self.compiled = false;
+        self.seeds = Vec::new();
+        self.steps = Vec::new();
+        self.fires = Vec::new();
+        self.inputs = Vec::new();
+        self.leaves = Vec::new();
+        self.fan_runs = Vec::new();
+        self.fanned = Vec::new();
+    }
+
     /// Compiles the schedule of `seeds` (sorted, unique) in `graph`, or
-    /// returns `false` if the region they reach is not a single-writer DAG.
+    /// returns `false` (keeping nothing) if the region they reach is not a
+    /// single-writer DAG.
     fn compile(&mut self, graph: &BindingGraph, seeds: &[u32]) -> bool {
+        let compiled = self.compile_order(graph, seeds);
+        // The compiling scratch is not kept: compiles are rare.
+        (self.waiting, self.stack) = (HashMap::new(), Vec::new());
+        if !compiled {
+            self.release();
+        }
+        compiled
+    }
+
+    fn compile_order(&mut self, graph: &BindingGraph, seeds: &[u32]) -> bool {
         self.compiled = false;
         self.seeds.clear();
         self.steps.clear();
@@ -307,8 +331,11 @@ impl Settle<'_> {
     /// if this settle repeats the last); returns whether it did. If not,
     /// nothing has changed and the settle runs dynamically.
     pub(crate) fn run_schedule(&mut self) -> bool {
-        let Some(key) = key_of(&self.s.origins) else { return false };
         let version = self.graph.version;
+        if self.s.schedule.compiled && self.s.schedule.version != version {
+            self.s.schedule.release(); // the graph changed: it can never run again
+        }
+        let Some(key) = key_of(&self.s.origins) else { return false };
         let schedule = &mut self.s.schedule;
         let last = std::mem::replace(&mut schedule.last, (key, version));
         let ready = schedule.compiled && (schedule.key, schedule.version) == (key, version);
