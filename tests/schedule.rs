@@ -364,3 +364,47 @@ fn a_panic_in_a_scheduled_fan_out_costs_only_its_leaf() -> Result<(), Error> {
     assert_eq!(engine.check_invariants(), Ok(()));
     Ok(())
 }
+
+#[test]
+fn a_panic_in_a_scheduled_tick_follows_the_fault_policy() -> Result<(), Error> {
+    use bindery::FaultPolicy;
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    // `a -> b` refuses 50 (a step: `b` feeds `c`); `a -> d` is a leaf.
+    for policy in [FaultPolicy::Panic, FaultPolicy::Poison] {
+        let mut engine = Engine::new();
+        engine.set_fault_policy(policy);
+        let [a, b, c, d] = [0, 0, 0, 0].map(|x| engine.spawn((V(x),)));
+        engine.bind_map(a, b, |x: &V| {
+            assert!(x.0 != 50, "refuses 50");
+            *x
+        })?;
+        engine.bind::<V>(b, c)?;
+        engine.bind::<V>(a, d)?;
+        engine.tick();
+        for x in [1, 2] {
+            engine.set(a, V(x))?;
+            assert_eq!(engine.tick().scheduled, usize::from(x == 2), "{policy:?}");
+        }
+        engine.set(a, V(50))?;
+        let caught = catch_unwind(AssertUnwindSafe(|| engine.tick()));
+        assert_eq!(engine.check_invariants(), Ok(()), "{policy:?}");
+        match policy {
+            FaultPolicy::Panic => {
+                assert!(caught.is_err(), "the panic resumes out of tick()");
+                assert_eq!(
+                    (v(&engine, b), v(&engine, c), v(&engine, d)),
+                    (2, 2, 50),
+                    "the tick completed first"
+                );
+                engine.set(a, V(7))?;
+                engine.tick();
+                assert_eq!((v(&engine, b), v(&engine, d)), (2, 7), "the faulty binding is paused");
+            }
+            _ => {
+                assert!(engine.is_poisoned(), "{policy:?}");
+                assert_eq!(engine.set(a, V(1)), Err(Error::Poisoned));
+            }
+        }
+    }
+    Ok(())
+}
