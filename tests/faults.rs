@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Duration;
 
-use bindery::{Engine, Entity, Error, Fault, FaultPolicy, FaultSource, Rejection};
+use bindery::{BindingId, Engine, Entity, Error, Fault, FaultPolicy, FaultSource, Rejection};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct V(i64);
@@ -59,7 +59,7 @@ fn v(engine: &Engine, e: Entity) -> i64 {
 
 /// `a -> b` through a transform that refuses values of 10 and more and
 /// holds a `Counted`; `a -> c` plain. Ticked once.
-fn refusing(engine: &mut Engine, counter: &Arc<AtomicIsize>) -> (Entity, Entity, Entity, bindery::BindingId) {
+fn refusing(engine: &mut Engine, counter: &Arc<AtomicIsize>) -> (Entity, Entity, Entity, BindingId) {
     let [a, b, c] = [0, 0, 0].map(|x| engine.spawn((V(x),)));
     let token = Counted::new(counter);
     let id = engine
@@ -382,11 +382,11 @@ fn despawning_through_world_mut_frees_bindings_observers_and_their_captures_at_t
     Ok(())
 }
 
-#[test]
-fn panics_in_a_large_fan_out_cost_only_the_faulty_bindings() -> Result<(), Error> {
-    // A fan-out long enough to be computed as one run of leaves: every
-    // tenth transform refuses 13; the others, before and after each
-    // panic, are computed.
+/// A fan-out of 100 leaves long enough to be computed as one run, every
+/// tenth transform refusing 13, after `repeats` ticks setting the source
+/// (two make the 13 tick run from a compiled schedule), then 13: the others,
+/// before and after each panic, are computed.
+fn fan_out_refusing_13(repeats: i64) -> Result<(Engine, Entity, Vec<(i32, Entity, BindingId)>), Error> {
     let mut engine = Engine::new();
     let source = engine.spawn((V(1),));
     let mut leaves = Vec::new();
@@ -399,12 +399,18 @@ fn panics_in_a_large_fan_out_cost_only_the_faulty_bindings() -> Result<(), Error
         leaves.push((i, t, id));
     }
     engine.tick();
+    for x in 0..repeats {
+        engine.set(source, V(2 + x))?;
+        engine.tick();
+    }
+    let before = v(&engine, leaves[0].1);
     engine.set(source, V(13))?;
     let stats = engine.tick();
+    assert_eq!(stats.scheduled, usize::from(repeats > 0));
     assert_eq!((stats.faults, stats.bindings_fired, stats.properties_written), (10, 100, 90));
     for &(i, t, id) in &leaves {
         let faulty = i % 10 == 3;
-        assert_eq!(v(&engine, t), if faulty { 2 } else { 26 }, "leaf {i}");
+        assert_eq!(v(&engine, t), if faulty { before } else { 26 }, "leaf {i}");
         assert_eq!(engine.binding(id)?.enabled, !faulty, "leaf {i}");
     }
     let mut named: Vec<_> = engine.faults().iter().map(|f| f.source.clone()).collect();
@@ -414,6 +420,13 @@ fn panics_in_a_large_fan_out_cost_only_the_faulty_bindings() -> Result<(), Error
     expected.sort_by_key(|s| format!("{s:?}"));
     assert_eq!(named, expected);
     assert_eq!(engine.check_invariants(), Ok(()));
+    Ok((engine, source, leaves))
+}
+
+#[test]
+fn panics_in_a_large_fan_out_cost_only_the_faulty_bindings() -> Result<(), Error> {
+    fan_out_refusing_13(2)?; // from a compiled schedule
+    let (mut engine, source, leaves) = fan_out_refusing_13(0)?; // step by step
 
     // One capture-free transform for all: computed once for the run, so a
     // panic there costs each binding of the run, and nothing else breaks.
