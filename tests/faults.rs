@@ -382,11 +382,14 @@ fn despawning_through_world_mut_frees_bindings_observers_and_their_captures_at_t
     Ok(())
 }
 
+/// A leaf of `fan_out_refusing_13`: its index, entity and binding.
+type Leaf = (i32, Entity, BindingId);
+
 /// A fan-out of 100 leaves long enough to be computed as one run, every
 /// tenth transform refusing 13, after `repeats` ticks setting the source
 /// (two make the 13 tick run from a compiled schedule), then 13: the others,
 /// before and after each panic, are computed.
-fn fan_out_refusing_13(repeats: i64) -> Result<(Engine, Entity, Vec<(i32, Entity, BindingId)>), Error> {
+fn fan_out_refusing_13(repeats: i64) -> Result<(Engine, Entity, Vec<Leaf>), Error> {
     let mut engine = Engine::new();
     let source = engine.spawn((V(1),));
     let mut leaves = Vec::new();
