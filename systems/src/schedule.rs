@@ -49,6 +49,9 @@ struct Step {
     /// The runs of leaves hanging off it (`fan_runs[from..to]`), computed
     /// once it changes.
     fans: Span,
+    /// The steps that read it (`deps[from..to]`, each after it in order):
+    /// marked to run once it changes.
+    deps: Span,
     /// How many steps from this one on form a chain its lane computes in
     /// one call (each the only reader of the one before, all of one lane
     /// that chains): 1 for a step on its own, 0 inside a chain.
@@ -83,8 +86,13 @@ pub(crate) struct Schedule {
     key: u64,
     version: u64,
     /// The seeds' nodes, sorted, each with the runs of leaves hanging off
-    /// it.
-    seeds: Vec<(u32, Span)>,
+    /// it and the steps that read it.
+    seeds: Vec<(u32, Span, Span)>,
+    /// Who reads each seed and step (see `Step::deps`).
+    deps: Vec<u32>,
+    /// In a replay, one bit per step: an input of it changed. Only marked
+    /// steps run, so a replay costs what changed (and a word per 64 steps).
+    marks: Vec<u64>,
     steps: Vec<Step>,
     fires: Vec<Fire>,
     inputs: Vec<u32>,
@@ -131,11 +139,35 @@ fn key_of(origins: &[Origin]) -> Option<u64> {
 }
 
 impl Schedule {
+    /// Marks the steps listed in `deps[from..to]` to run.
+    #[inline(always)]
+    fn mark(&mut self, from: u32, to: u32) {
+        for &d in &self.deps[from as usize..to as usize] {
+            self.marks[d as usize / 64] |= 1 << (d % 64);
+        }
+    }
+
+    /// The first marked step at or after `from`, its mark cleared.
+    #[inline(always)]
+    fn next_marked(&mut self, from: usize) -> Option<usize> {
+        let mut w = from / 64;
+        let mut word = *self.marks.get(w)? & (!0u64 << (from % 64));
+        while word == 0 {
+            w += 1;
+            word = *self.marks.get(w)?;
+        }
+        let bit = word.trailing_zeros() as usize;
+        self.marks[w] &= !(1 << bit);
+        Some(w * 64 + bit)
+    }
+
     /// Frees the compiled schedule's storage (it is for a graph that
     /// changed): a schedule holds nothing once it cannot run.
     fn release(&mut self) {
         self.compiled = false;
         self.seeds = Vec::new();
+        self.deps = Vec::new();
+        self.marks = Vec::new();
         self.steps = Vec::new();
         self.fires = Vec::new();
         self.inputs = Vec::new();
@@ -160,6 +192,7 @@ impl Schedule {
     fn compile_order(&mut self, graph: &BindingGraph, seeds: &[u32]) -> bool {
         self.compiled = false;
         self.seeds.clear();
+        self.deps.clear();
         self.steps.clear();
         self.fires.clear();
         self.inputs.clear();
@@ -208,7 +241,7 @@ impl Schedule {
         }
         // Kahn's order over the region, from the seeds.
         for &n in seeds {
-            self.seeds.push((n, (0, 0)));
+            self.seeds.push((n, (0, 0), (0, 0)));
         }
         let mut next = 0;
         let mut order: Vec<u32> = seeds.to_vec();
@@ -243,6 +276,10 @@ impl Schedule {
             }
         }
         self.compiled = order.len() == self.waiting.len(); // else a cycle
+        if !self.compiled {
+            return false;
+        }
+        self.find_deps(graph, &order, seeds.len());
         self.find_chains(graph);
         if self.compiled {
             tracing::debug!(seeds = seeds.len(), steps = self.steps.len(), "compiled a schedule");
@@ -270,7 +307,7 @@ impl Schedule {
             (edge.lane, Fire { edge: e, slot: edge.slot, visit: NONE, unit: NONE, source, target })
         };
         let inputs = (from, self.inputs.len() as u32);
-        self.steps.push(Step { node, lane, inputs, fans: (0, 0), chain: 1 });
+        self.steps.push(Step { node, lane, inputs, fans: (0, 0), deps: (0, 0), chain: 1 });
         self.fires.push(fire);
     }
 
@@ -284,6 +321,31 @@ impl Schedule {
         match self.fan_runs.last_mut() {
             Some(run) if mine && run.lane == edge.lane => run.leaves.1 += 1,
             _ => self.fan_runs.push(FanRun { lane: edge.lane, leaves: (at, at + 1) }),
+        }
+    }
+
+    /// Lists, for each seed and step (`order`: the seeds, then the steps'
+    /// nodes), the steps that read it.
+    fn find_deps(&mut self, graph: &BindingGraph, order: &[u32], seeds: usize) {
+        // Reuse the region map: each step's node to its index.
+        for (i, &n) in order.iter().enumerate().skip(seeds) {
+            self.waiting.insert(n, (i - seeds) as u32);
+        }
+        for (k, &n) in order.iter().enumerate() {
+            let from = self.deps.len() as u32;
+            let mut e = graph.nodes[n as usize].out_head;
+            while e != NONE {
+                let edge = &graph.edges[e as usize];
+                if edge.enabled && !is_leaf(graph, e) {
+                    self.deps.push(self.waiting[&edge.target]);
+                }
+                e = edge.out_next;
+            }
+            let deps = (from, self.deps.len() as u32);
+            match k.checked_sub(seeds) {
+                None => self.seeds[k].2 = deps,
+                Some(i) => self.steps[i].deps = deps,
+            }
         }
     }
 
@@ -397,25 +459,35 @@ impl Settle<'_> {
     /// in a step's computation costs that step (its binding faults, its
     /// property keeps its value); the replay goes on after it.
     fn replay(&mut self) {
+        let schedule = &mut self.s.schedule;
+        schedule.marks.clear();
+        schedule.marks.resize(schedule.steps.len().div_ceil(64), 0);
+        for i in 0..schedule.seeds.len() {
+            let (from, to) = schedule.seeds[i].2;
+            schedule.mark(from, to);
+        }
         let mut at = Cursor { step: 0, computing: false };
-        while at.step < self.s.schedule.steps.len() {
+        loop {
             let cursor = &mut at;
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| self.replay_from(cursor))) {
-                if !at.computing {
-                    resume_unwind(payload); // not user code: a bug
+            match catch_unwind(AssertUnwindSafe(|| self.replay_from(cursor))) {
+                Ok(()) => break,
+                Err(payload) => {
+                    if !at.computing {
+                        resume_unwind(payload); // not user code: a bug
+                    }
+                    // A chain's links before the panicking one were written.
+                    let step = self.s.schedule.steps[at.step];
+                    let k = if step.chain > 1 { self.s.out.cursor.min(step.chain as usize - 1) } else { 0 };
+                    self.chain_written(at.step, k);
+                    self.stats.bindings_fired += k + 1;
+                    let fire = self.s.schedule.fires[at.step + k];
+                    self.fault(fire, payload);
+                    at = Cursor { step: at.step + 1, computing: false };
                 }
-                // A chain's links before the panicking one were written.
-                let step = self.s.schedule.steps[at.step];
-                let k = if step.chain > 1 { self.s.out.cursor.min(step.chain as usize - 1) } else { 0 };
-                self.chain_written(at.step, k);
-                self.stats.bindings_fired += k + 1;
-                let fire = self.s.schedule.fires[at.step + k];
-                self.fault(fire, payload);
-                at = Cursor { step: at.step + step.chain.max(1) as usize, computing: false };
             }
         }
         for i in 0..self.s.schedule.seeds.len() {
-            let (n, fans) = self.s.schedule.seeds[i];
+            let (n, fans, _) = self.s.schedule.seeds[i];
             self.fire_fans(n, fans);
         }
         let mut fanned = std::mem::take(&mut self.s.schedule.fanned);
@@ -429,19 +501,15 @@ impl Settle<'_> {
         }
     }
 
-    /// Runs the schedule's steps from `at.step` on, keeping `at` current
-    /// (`computing` while user code runs).
+    /// Runs the marked steps from `at.step` on, in order, keeping `at`
+    /// current (`computing` while user code runs).
     fn replay_from(&mut self, at: &mut Cursor) {
-        let (epoch, settles) = (self.epoch, self.graph.settles);
-        while let Some(&step) = self.s.schedule.steps.get(at.step) {
-            let (from, to) = step.inputs;
-            let inputs = &self.s.schedule.inputs[from as usize..to as usize];
-            if !inputs.iter().any(|&n| self.graph.nodes[n as usize].epoch == epoch) {
-                at.step += step.chain.max(1) as usize; // nothing it reads changed
-                continue;
-            }
+        let settles = self.graph.settles;
+        while let Some(i) = self.s.schedule.next_marked(at.step) {
+            at.step = i;
+            let step = self.s.schedule.steps[i];
             if step.chain > 1 {
-                let chain = at.step..at.step + step.chain as usize;
+                let chain = i..i + step.chain as usize;
                 at.computing = true;
                 let (written, stop) = self.graph.lanes.run_chain(
                     step.lane,
@@ -450,47 +518,68 @@ impl Settle<'_> {
                     &mut self.s.out,
                 );
                 at.computing = false;
-                self.chain_written(at.step, written);
+                self.chain_written(i, written);
                 self.stats.bindings_fired += written + usize::from(stop.is_some());
                 if stop == Some(One::Broken) {
-                    self.s.broken.push(self.s.schedule.fires[at.step + written].edge);
+                    self.s.broken.push(self.s.schedule.fires[i + written].edge);
                 }
                 at.step = chain.end;
                 continue;
             }
             at.computing = true;
-            let one =
-                self.graph.lanes.run_one(step.lane, self.world, &self.s.schedule.fires[at.step], settles);
+            let one = self.graph.lanes.run_one(step.lane, self.world, &self.s.schedule.fires[i], settles);
             at.computing = false;
             self.stats.bindings_fired += 1;
             match one {
                 Some(One::Written) => self.written(step),
                 Some(One::Same) => {}
-                Some(One::Broken) | None => self.s.broken.push(self.s.schedule.fires[at.step].edge),
+                Some(One::Broken) | None => self.s.broken.push(self.s.schedule.fires[i].edge),
             }
-            at.step += 1;
+            at.step = i + 1;
         }
     }
 
-    /// Steps `from..from + count` wrote their properties (see `written`).
+    /// Steps `from..from + count`, the first links of the chain headed by
+    /// step `from`, wrote their properties (see `written`; a link's next
+    /// link is not marked: the chain ran it).
     fn chain_written(&mut self, from: usize, count: usize) {
-        for i in from..from + count {
-            self.written(self.s.schedule.steps[i]);
+        let Schedule { steps, deps, marks, fanned, .. } = &mut self.s.schedule;
+        let end = from + steps[from].chain.max(1) as usize;
+        let links = &steps[from..from + count];
+        for step in links {
+            let reads = &deps[step.deps.0 as usize..step.deps.1 as usize];
+            if reads.len() != 1 || reads[0] as usize >= end {
+                // Readers besides the next link (or the last link's).
+                for &d in reads.iter().filter(|&&d| d as usize >= end) {
+                    marks[d as usize / 64] |= 1 << (d % 64);
+                }
+            }
+            if step.fans.0 != step.fans.1 {
+                fanned.push((step.node, step.fans));
+            }
+        }
+        self.stats.properties_written += count;
+        if self.graph.track_changes {
+            for step in links {
+                let node = &self.graph.nodes[step.node as usize];
+                self.s.changed.push((node.entity, node.ty));
+            }
         }
     }
 
-    /// `step` wrote its property: marks it changed, counts it, reports it,
-    /// and notes it if leaves hang off it.
+    /// `step` wrote its property: counts it, reports it, marks the steps
+    /// that read it, and notes it if leaves hang off it.
     #[inline(always)]
     fn written(&mut self, step: Step) {
-        let node = &mut self.graph.nodes[step.node as usize];
-        node.epoch = self.epoch;
         self.stats.properties_written += 1;
         if self.graph.track_changes {
+            let node = &self.graph.nodes[step.node as usize];
             self.s.changed.push((node.entity, node.ty));
         }
+        let schedule = &mut self.s.schedule;
+        schedule.mark(step.deps.0, step.deps.1);
         if step.fans.0 != step.fans.1 {
-            self.s.schedule.fanned.push((step.node, step.fans));
+            schedule.fanned.push((step.node, step.fans));
         }
     }
 
