@@ -373,3 +373,38 @@ fn a_panic_in_a_scheduled_tick_follows_the_fault_policy() -> Result<(), Error> {
     }
     Ok(())
 }
+
+#[test]
+fn fields_two_way_pairs_and_several_writers_always_settle_step_by_step() -> Result<(), Error> {
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    struct Style {
+        width: i64,
+        color: i64,
+    }
+    let mut engine = Engine::new();
+    // A field binding, a two-way pair and a property with two writers,
+    // each reached from a root set tick after tick.
+    let [a, b, c, d, e] = [0, 0, 0, 0, 0].map(|x| engine.spawn((V(x),)));
+    let bar = engine.spawn((Style { width: 0, color: 7 },));
+    engine.bind_field(a, bar, |x: &V| x.0, |s: &mut Style| &mut s.width)?;
+    engine.bind::<V>(b, c)?;
+    engine.bind_two_way::<V>(c, d)?;
+    engine.bind::<V>(e, d).map(|_| ()).or_else(|err| match err {
+        Error::DuplicateBinding(_) => Ok(()),
+        err => Err(err),
+    })?;
+    engine.tick();
+    for (root, check) in [(a, 0), (b, 1), (e, 2)] {
+        for x in 1..=3 {
+            engine.set(root, V(10 * x))?;
+            let stats = engine.tick();
+            assert_eq!(stats.scheduled, 0, "root {check}, tick {x}");
+            match check {
+                0 => assert_eq!(engine.get::<Style>(bar)?, Style { width: 10 * x, color: 7 }),
+                1 => assert_eq!((v(&engine, c), v(&engine, d)), (10 * x, 10 * x)),
+                _ => assert_eq!((v(&engine, d), v(&engine, c)), (10 * x, 10 * x)),
+            }
+        }
+    }
+    Ok(())
+}
