@@ -9,10 +9,13 @@
 //! binding or one derivation, no field binding, no cycle), the settle's
 //! rules reduce to one: each property reached is computed once, after its
 //! inputs, if one of them changed. The schedule is that order, compiled
-//! once (O(what the changes reach)) and replayed: a step checks its inputs'
-//! change marks and computes its property directly, with no visit, offer,
-//! waiting count or wave. A fan-out's leaves hang off their source's step
-//! and are computed in runs, as in a dynamic settle.
+//! once (O(what the changes reach)) and replayed: each seed and step lists
+//! the steps that read it, a written step marks them (one bit a step), and
+//! the replay runs the marked steps in order, computing each property
+//! directly, with no visit, offer, waiting count or wave: a replay costs
+//! what changed (plus a word per 64 steps). A chain of one lane is computed
+//! in one call through one hecs view; a fan-out's leaves are a compiled
+//! list, computed in runs once their source changed.
 //!
 //! The stats, values, faults and change tracking are exactly a dynamic
 //! settle's (the model test checks both against one model). Anything else
@@ -44,7 +47,8 @@ struct Step {
     node: u32,
     /// Its lane.
     lane: u32,
-    /// Its inputs' nodes: `inputs[from..to]` of the schedule.
+    /// Its inputs' nodes: `inputs[from..to]` of the schedule (read when
+    /// compiling, to find chains).
     inputs: (u32, u32),
     /// The runs of leaves hanging off it (`fan_runs[from..to]`), computed
     /// once it changes.
@@ -405,7 +409,8 @@ impl Settle<'_> {
             return false;
         }
         // The seeds: each changed property's node, marked with this
-        // settle's epoch (its change mark) as a dynamic seed would be.
+        // settle's epoch to count a property changed twice once (as a
+        // dynamic seed's visit does).
         let mut seeds = std::mem::take(&mut self.s.stack);
         seeds.clear();
         let mut repeats = 0;
