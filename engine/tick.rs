@@ -28,9 +28,12 @@ impl Engine {
     /// and everything they reach has a single writer (one binding or one
     /// derivation, no field binding, no cycle), the order of the
     /// computations is compiled once and replayed, each property computed
-    /// directly after its inputs if one of them changed. Values, counts,
-    /// faults and notifications are exactly those of a tick settled step by
-    /// step; [`TickStats::scheduled`] says which ticks ran that way.
+    /// directly after its inputs if one of them changed. (Where the graph's
+    /// shape keeps changing, so that schedules are thrown away before they
+    /// pay for themselves, a set of changes must repeat longer, up to 16
+    /// ticks, before it is compiled.) Values, counts, faults and
+    /// notifications are exactly those of a tick settled step by step;
+    /// [`TickStats::scheduled`] says which ticks ran that way.
     ///
     /// # Example
     /// ```

@@ -142,7 +142,7 @@ fn a_graph_changed_between_ticks_settles_step_by_step_then_compiles_again() -> R
     let (root, chain, _) = chain_with_fan(&mut engine, 10, 0)?;
     let last = *chain.last().expect("a chain");
     let tail = engine.spawn((V(0),));
-    let scheduled: Vec<usize> = (1..=6)
+    let scheduled: Vec<usize> = (1..=7)
         .map(|k| {
             if k == 3 {
                 engine.bind::<V>(last, tail).expect("alive"); // the graph changes
@@ -151,8 +151,11 @@ fn a_graph_changed_between_ticks_settles_step_by_step_then_compiles_again() -> R
             engine.tick().scheduled
         })
         .collect();
-    assert_eq!(scheduled, [0, 1, 0, 0, 1, 1]);
-    assert_eq!(v(&engine, tail), 6 + 10);
+    // Tick 3 owes the new binding's sync; 4 is the first of the new shape;
+    // the schedule thrown away had run once (it did not pay for itself), so
+    // compiling waits for a second repeat: 6.
+    assert_eq!(scheduled, [0, 1, 0, 0, 0, 1, 1]);
+    assert_eq!(v(&engine, tail), 7 + 10);
     Ok(())
 }
 
@@ -314,10 +317,14 @@ fn a_chain_of_one_lane_runs_in_one_call_and_stops_where_a_link_panics_repeats_or
     assert_eq!(engine.faults()[0].source, FaultSource::Binding(ids[3]));
     trip.store(false, Ordering::SeqCst);
     // Resumed, link 3 owes a sync: that tick settles step by step, and so
-    // does the next (the graph changed since the last repeat).
+    // do the next two (the graph changed since the last repeat, and the
+    // schedule it threw away had not paid for itself: compiling waits for
+    // a second repeat).
     engine.set_enabled(ids[3], true)?;
     assert_eq!(tick(&mut engine, 90), (0, 5, 4, 0), "link 4 still caps");
     assert_eq!(tick(&mut engine, 100).0, 0);
+    assert_eq!(tick(&mut engine, 104).0, 0);
+    assert_eq!(tick(&mut engine, 100).0, 1);
     assert_eq!(first(&engine), [101, 102, 103, 104, 50, 51]);
     // Link 1's component removed behind the engine's back: the chain stops
     // there and the binding writing it is repaired.
@@ -406,5 +413,40 @@ fn fields_two_way_pairs_and_several_writers_always_settle_step_by_step() -> Resu
             }
         }
     }
+    Ok(())
+}
+
+#[test]
+fn a_graph_that_keeps_changing_stops_paying_for_compiles() -> Result<(), Error> {
+    // Every third tick a binding is made elsewhere, so a schedule runs once
+    // before it is thrown away: compiling then waits for longer repeats
+    // than the graph allows, and the ticks settle step by step. Once the
+    // graph holds still, compiling resumes.
+    let mut engine = Engine::new();
+    let (root, chain, _) = chain_with_fan(&mut engine, 50, 0)?;
+    let mut scheduled = Vec::new();
+    for k in 0..10 {
+        let (a, b) = (engine.spawn((V(0),)), engine.spawn((V(0),)));
+        engine.bind::<V>(a, b)?;
+        for x in 0..3 {
+            engine.set(root, V(10 * k + x))?;
+            scheduled.push(engine.tick().scheduled);
+        }
+    }
+    assert_eq!(v(&engine, chain[49]), 10 * 9 + 2 + 50);
+    // The first cycle compiles on its third tick (the second repeat of the
+    // root's change at one shape); that schedule dies after one run.
+    assert_eq!(scheduled[..3], [0, 0, 1]);
+    assert_eq!(scheduled[3..], [0; 27], "{scheduled:?}");
+    // Held still, the graph gets a schedule again (the last cycle's two
+    // repeats count: the next is the one the back-off waits for), and
+    // keeps it.
+    let later: Vec<usize> = (0..10)
+        .map(|k| {
+            engine.set(root, V(1000 + k)).expect("alive");
+            engine.tick().scheduled
+        })
+        .collect();
+    assert_eq!(later, [1; 10]);
     Ok(())
 }

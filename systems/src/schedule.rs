@@ -23,7 +23,6 @@
 //! cycle, a lane that cannot compute one fire on its own) settles
 //! dynamically, as does a set of changes seen for the first time.
 
-use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use crate::graph::BindingGraph;
@@ -31,12 +30,20 @@ use crate::lane::{Fire, One};
 use crate::leaves::{LEAF_RUN_MIN, Leaf};
 use crate::pending::Origin;
 use crate::records::{EdgeKind, NONE, WHOLE};
-use crate::settle::Settle;
+use crate::settle::{Settle, next_epoch};
 
 /// Chains at least this long are computed by their lane in one call,
 /// through one hecs view (which costs a pass over the archetypes); shorter
 /// ones link by link.
 const CHAIN_MIN: usize = 16;
+
+/// A schedule that ran this many times paid for its compiling (a compile
+/// costs a few dynamic settles of its region; a replay saves about half
+/// of one).
+const PAID_OFF: u32 = 8;
+
+/// The most repeats a key waits for before it is compiled.
+const PATIENCE_MAX: u32 = 16;
 
 /// One property computed by a schedule; its computation is the fire at
 /// the same index in `Schedule::fires` (`visit` is `NONE`: a schedule
@@ -106,17 +113,26 @@ pub(crate) struct Schedule {
     fan_runs: Vec<FanRun>,
     /// Steps that changed and have leaves, in a replay: node, runs.
     fanned: Vec<(u32, Span)>,
-    /// The last settle's key and version: a key seen twice in a row at one
-    /// version is worth compiling.
+    /// The last settle's key and version: a key seen `patience` times in
+    /// a row after its first, at one version, is worth compiling.
     last: (u64, u64),
+    /// How many settles in a row had the last key and version.
+    seen: u32,
+    /// How many repeats a key waits for before it is compiled: 1 at first,
+    /// doubled (up to [`PATIENCE_MAX`]) each time a schedule is thrown away
+    /// (the graph changed) before it paid for itself, back to 1 when one
+    /// did. A graph that changes every few ticks then stops paying for
+    /// compiles it cannot use.
+    patience: u32,
+    /// How many times the compiled schedule ran.
+    runs: u32,
     /// A key and version found not to compile: not tried again.
     refused: Option<(u64, u64)>,
     /// Compile on first sight, make chains of any two links and compute
     /// any run of leaves in one pass (for tests: every eligible settle is
     /// then scheduled, every chain and run of leaves computed in one call).
     pub(crate) eager: bool,
-    /// Scratch for compiling: a region node's inputs still to come.
-    waiting: HashMap<u32, u32>,
+    /// Scratch for compiling: the region's nodes still to explore.
     stack: Vec<u32>,
 }
 
@@ -165,6 +181,14 @@ impl Schedule {
         Some(w * 64 + bit)
     }
 
+    /// Throws the compiled schedule away (the graph changed), learning
+    /// from how often it ran whether compiling pays here (see `patience`).
+    fn retire(&mut self) {
+        self.patience = if self.runs >= PAID_OFF { 1 } else { (self.patience.max(1) * 2).min(PATIENCE_MAX) };
+        self.runs = 0;
+        self.release();
+    }
+
     /// Frees the compiled schedule's storage (it is for a graph that
     /// changed): a schedule holds nothing once it cannot run.
     fn release(&mut self) {
@@ -182,19 +206,21 @@ impl Schedule {
 
     /// Compiles the schedule of `seeds` (sorted, unique) in `graph`, or
     /// returns `false` (keeping nothing) if the region they reach is not a
-    /// single-writer DAG.
-    fn compile(&mut self, graph: &BindingGraph, seeds: &[u32]) -> bool {
-        let compiled = self.compile_order(graph, seeds);
-        // The compiling scratch is not kept: compiles are rare.
-        (self.waiting, self.stack) = (HashMap::new(), Vec::new());
+    /// single-writer DAG. The region's nodes are marked with the fresh
+    /// epoch `mark`, their `visit` holding first how many of their inputs
+    /// are still to come, then their step: the caller renews the settle's
+    /// epoch after.
+    fn compile(&mut self, graph: &mut BindingGraph, seeds: &[u32], mark: u32) -> bool {
+        let compiled = self.compile_order(graph, seeds, mark);
+        self.stack = Vec::new(); // (compiles are rare: the scratch is not kept)
         if !compiled {
             self.release();
         }
         compiled
     }
 
-    fn compile_order(&mut self, graph: &BindingGraph, seeds: &[u32]) -> bool {
-        self.compiled = false;
+    fn compile_order(&mut self, graph: &mut BindingGraph, seeds: &[u32], mark: u32) -> bool {
+        (self.compiled, self.runs) = (false, 0);
         self.seeds.clear();
         self.deps.clear();
         self.steps.clear();
@@ -202,15 +228,17 @@ impl Schedule {
         self.inputs.clear();
         self.leaves.clear();
         self.fan_runs.clear();
-        self.waiting.clear();
         self.stack.clear();
         // The region: every property the seeds reach, leaves aside, with
         // how many of its inputs come from within it.
+        let mut region = 0;
         for &n in seeds {
-            if graph.nodes[n as usize].inputs != 0 {
+            let node = &mut graph.nodes[n as usize];
+            if node.inputs != 0 {
                 return false; // a seed something else writes: claims to settle
             }
-            self.waiting.insert(n, 0);
+            (node.epoch, node.visit) = (mark, 0);
+            region += 1;
             self.stack.push(n);
         }
         while let Some(n) = self.stack.pop() {
@@ -236,11 +264,14 @@ impl Schedule {
                 {
                     return false;
                 }
-                let count = self.waiting.entry(edge.target).or_insert(0);
-                if *count == 0 {
-                    self.stack.push(edge.target);
+                let target = edge.target;
+                let t = &mut graph.nodes[target as usize];
+                if t.epoch != mark {
+                    (t.epoch, t.visit) = (mark, 0);
+                    region += 1;
+                    self.stack.push(target);
                 }
-                *count += 1;
+                t.visit += 1;
             }
         }
         // Kahn's order over the region, from the seeds.
@@ -265,9 +296,9 @@ impl Schedule {
                     self.push_leaf(graph, this, first_run);
                     continue;
                 }
-                let count = self.waiting.get_mut(&edge.target).expect("in the region");
-                *count -= 1;
-                if *count == 0 {
+                let t = &mut graph.nodes[edge.target as usize];
+                t.visit -= 1;
+                if t.visit == 0 {
                     order.push(edge.target);
                     self.push_step(graph, edge.target, this);
                 }
@@ -279,7 +310,7 @@ impl Schedule {
                 self.steps[next - 1 - seeds.len()].fans = fans;
             }
         }
-        self.compiled = order.len() == self.waiting.len(); // else a cycle
+        self.compiled = order.len() == region; // else a cycle
         if !self.compiled {
             return false;
         }
@@ -330,10 +361,10 @@ impl Schedule {
 
     /// Lists, for each seed and step (`order`: the seeds, then the steps'
     /// nodes), the steps that read it.
-    fn find_deps(&mut self, graph: &BindingGraph, order: &[u32], seeds: usize) {
-        // Reuse the region map: each step's node to its index.
+    fn find_deps(&mut self, graph: &mut BindingGraph, order: &[u32], seeds: usize) {
+        // Each step's node holds its step (in `visit`, marked by `compile`).
         for (i, &n) in order.iter().enumerate().skip(seeds) {
-            self.waiting.insert(n, (i - seeds) as u32);
+            graph.nodes[n as usize].visit = (i - seeds) as u32;
         }
         for (k, &n) in order.iter().enumerate() {
             let from = self.deps.len() as u32;
@@ -341,7 +372,7 @@ impl Schedule {
             while e != NONE {
                 let edge = &graph.edges[e as usize];
                 if edge.enabled && !is_leaf(graph, e) {
-                    self.deps.push(self.waiting[&edge.target]);
+                    self.deps.push(graph.nodes[edge.target as usize].visit);
                 }
                 e = edge.out_next;
             }
@@ -399,13 +430,15 @@ impl Settle<'_> {
     pub(crate) fn run_schedule(&mut self) -> bool {
         let version = self.graph.version;
         if self.s.schedule.compiled && self.s.schedule.version != version {
-            self.s.schedule.release(); // the graph changed: it can never run again
+            self.s.schedule.retire(); // the graph changed: it can never run again
         }
         let Some(key) = key_of(&self.s.origins) else { return false };
         let schedule = &mut self.s.schedule;
         let last = std::mem::replace(&mut schedule.last, (key, version));
+        schedule.seen = if last == (key, version) { schedule.seen + 1 } else { 0 };
         let ready = schedule.compiled && (schedule.key, schedule.version) == (key, version);
-        if !ready && (last != (key, version) && !schedule.eager || schedule.refused == Some((key, version))) {
+        let due = schedule.seen >= schedule.patience.max(1) || schedule.eager;
+        if !ready && (!due || schedule.refused == Some((key, version))) {
             return false;
         }
         // The seeds: each changed property's node, marked with this
@@ -434,11 +467,15 @@ impl Settle<'_> {
             && schedule.seeds.len() == seeds.len()
             && schedule.seeds.iter().zip(&seeds).all(|(a, b)| a.0 == *b);
         let fits = fits || {
-            let compiled = schedule.compile(self.graph, &seeds);
+            // Compiling marks the region with an epoch of its own.
+            next_epoch(self.graph);
+            let compiled = schedule.compile(self.graph, &seeds, self.graph.epoch);
             (schedule.key, schedule.version) = (key, version);
             if !compiled {
                 schedule.refused = Some((key, version));
             }
+            next_epoch(self.graph);
+            self.epoch = self.graph.epoch;
             compiled
         };
         seeds.clear();
@@ -453,6 +490,7 @@ impl Settle<'_> {
         }
         self.stats.changes_applied += self.s.schedule.seeds.len();
         self.stats.changes_superseded += repeats;
+        self.s.schedule.runs += 1;
         self.replay();
         true
     }

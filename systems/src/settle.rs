@@ -164,7 +164,7 @@ impl PropagateScratch {
 pub(crate) const WARM_UP_MIN: usize = 64;
 
 /// Moves `graph` to its next settle epoch.
-fn next_epoch(graph: &mut BindingGraph) {
+pub(crate) fn next_epoch(graph: &mut BindingGraph) {
     graph.epoch = graph.epoch.wrapping_add(1);
     if graph.epoch == 0 {
         // Once in 2^32 settles: forget every node's old epoch.
