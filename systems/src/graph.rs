@@ -34,9 +34,9 @@ pub use inspect::BindingsOf;
 /// Building is O(1) per binding (amortised), in any order: the graph keeps no
 /// order of its own; each settle orders what it touches (see
 /// [`propagate`](crate::propagate)). The arenas' linking and unlinking live
-/// in `arena.rs`, linking in `graph/link.rs`, field bindings in `graph/fields.rs`, the read-only views
-/// (descriptions, bindings of an entity) in `graph/inspect.rs`, the
-/// invariant check in `invariants.rs`.
+/// in `arena.rs`, making bindings in `graph/link.rs`, field bindings in
+/// `graph/fields.rs`, the read-only views (descriptions, bindings of an
+/// entity) in `graph/inspect.rs`, the invariant check in `invariants.rs`.
 ///
 /// Invariants (checked by [`check_invariants`](BindingGraph::check_invariants)):
 /// every live edge joins two live nodes and sits on both their lists; a
