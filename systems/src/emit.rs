@@ -139,9 +139,7 @@ impl Settle<'_> {
                 }
             }
             if !leaves.is_empty() {
-                self.stats.bindings_fired += scan.fired;
-                self.syncs_won += scan.owed;
-                self.stats.changes_applied += scan.applied;
+                self.count_leaves(&scan);
                 self.batch_leaves(scan.lane, source, &mut leaves);
             }
             e = scan.next;

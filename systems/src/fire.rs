@@ -120,11 +120,17 @@ impl Settle<'_> {
                 }
             }
         }
+        self.count_leaves(scan);
+        self.absorb_output();
+        true
+    }
+
+    /// Counts the leaves `scan` walked: each a binding fired, and the syncs
+    /// they owed and applied.
+    pub(crate) fn count_leaves(&mut self, scan: &LeafScan) {
         self.stats.bindings_fired += scan.fired;
         self.syncs_won += scan.owed;
         self.stats.changes_applied += scan.applied;
-        self.absorb_output();
-        true
     }
 
     /// Takes from the lanes' output what needs no visit: broken edges, and

@@ -12,6 +12,14 @@ use crate::records::{Edge, EdgeKind, NONE, PropertyNode, WHOLE};
 /// shorter ones join the lane's batch.
 pub(crate) const LEAF_RUN_MIN: usize = 32;
 
+/// Whether `edge` (enabled) reaches a leaf: its target, `target`, has no
+/// binding leaving it and this plain binding of its whole component as its
+/// only input. The test both a settle's walk and a compiled schedule make.
+#[inline(always)]
+pub(crate) fn reaches_leaf(edge: &Edge, target: &PropertyNode) -> bool {
+    target.inputs == 1 && target.out_head == NONE && edge.field == WHOLE && edge.kind != EdgeKind::Feeder
+}
+
 /// A leaf of a fan-out to compute: a property no binding leaves, whose
 /// only input is edge `edge` from the run's source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,13 +84,8 @@ impl LeafScan {
                 continue;
             }
             let t = &nodes[edge.target as usize];
-            if t.epoch == self.epoch
-                || t.inputs != 1
-                || t.out_head != NONE
-                || edge.field != WHOLE
-                || edge.kind == EdgeKind::Feeder
-            {
-                return None;
+            if t.epoch == self.epoch || !reaches_leaf(edge, t) {
+                return None; // (visited already: not reached first)
             }
             let owes = edge.owes_sync(self.floor);
             if self.changed || owes {

@@ -63,10 +63,8 @@ impl Pending {
     /// Records a change with the next stamp and returns the stamp.
     #[inline]
     pub fn record(&mut self, origin: Origin) -> u64 {
-        self.stamp += 1;
-        self.changes += 1;
         self.origins.push(origin);
-        self.stamp
+        self.next_stamp()
     }
 
     /// Records that edge `e` owes its target a sync, with the next stamp
@@ -76,12 +74,18 @@ impl Pending {
         match self.origins.last_mut() {
             Some(Origin::Edges { first, count }) if u64::from(*first) + u64::from(*count) == u64::from(e) => {
                 *count += 1;
-                self.stamp += 1;
-                self.changes += 1;
-                self.stamp
+                self.next_stamp()
             }
             _ => self.record(Origin::Edges { first: e, count: 1 }),
         }
+    }
+
+    /// Counts one more change and hands out its stamp.
+    #[inline]
+    fn next_stamp(&mut self) -> u64 {
+        self.stamp += 1;
+        self.changes += 1;
+        self.stamp
     }
 
     /// The stamp of the oldest pending change (the others follow it one by

@@ -49,9 +49,6 @@ struct Step {
     node: u32,
     /// Its lane.
     lane: u32,
-    /// Its inputs' nodes: `inputs[from..to]` of the schedule (read when
-    /// compiling, to find chains).
-    inputs: (u32, u32),
     /// The runs of leaves hanging off it (`fan_runs[from..to]`), computed
     /// once it changes.
     fans: Span,
@@ -101,7 +98,6 @@ pub(crate) struct Schedule {
     marks: Vec<u64>,
     steps: Vec<Step>,
     fires: Vec<Fire>,
-    inputs: Vec<u32>,
     /// Every property's leaves, run after run, each run of one lane: a
     /// fan-out is a list, not a walk along its edges.
     leaves: Vec<Leaf>,
@@ -185,7 +181,6 @@ impl Schedule {
         self.marks = Vec::new();
         self.steps = Vec::new();
         self.fires = Vec::new();
-        self.inputs = Vec::new();
         self.leaves = Vec::new();
         self.fan_runs = Vec::new();
         self.fanned = Vec::new();

@@ -5,20 +5,18 @@
 use super::{FanRun, Schedule, Step};
 use crate::graph::BindingGraph;
 use crate::lane::Fire;
-use crate::leaves::Leaf;
-use crate::records::{EdgeKind, NONE, WHOLE};
+use crate::leaves::{Leaf, reaches_leaf};
+use crate::records::{EdgeKind, NONE};
 
 /// Chains at least this long are computed by their lane in one call,
 /// through one hecs view (which costs a pass over the archetypes); shorter
 /// ones link by link.
 const CHAIN_MIN: usize = 16;
 
-/// Whether edge `e` reaches a leaf computed in runs (see `LeafScan`): the
-/// same test, for a property no settle visits.
+/// Whether edge `e` reaches a leaf (see `reaches_leaf`).
 fn is_leaf(graph: &BindingGraph, e: u32) -> bool {
     let edge = &graph.edges[e as usize];
-    let t = &graph.nodes[edge.target as usize];
-    t.inputs == 1 && t.out_head == NONE && edge.field == WHOLE && edge.kind != EdgeKind::Feeder
+    reaches_leaf(edge, &graph.nodes[edge.target as usize])
 }
 
 impl Schedule {
@@ -43,7 +41,6 @@ impl Schedule {
         self.deps.clear();
         self.steps.clear();
         self.fires.clear();
-        self.inputs.clear();
         self.leaves.clear();
         self.fan_runs.clear();
         self.stack.clear();
@@ -145,22 +142,16 @@ impl Schedule {
     fn push_step(&mut self, graph: &BindingGraph, node: u32, e: u32) {
         let edge = &graph.edges[e as usize];
         let target = graph.nodes[node as usize].entity;
-        let from = self.inputs.len() as u32;
         let (lane, fire) = if edge.kind == EdgeKind::Feeder {
             let d = &graph.derivations[edge.slot as usize];
-            for &f in d.feeders() {
-                self.inputs.push(graph.edges[f as usize].source);
-            }
             let fire =
                 Fire { edge: d.first(), slot: d.slot, visit: NONE, unit: NONE, source: target, target };
             (d.lane, fire)
         } else {
-            self.inputs.push(edge.source);
             let source = graph.nodes[edge.source as usize].entity;
             (edge.lane, Fire { edge: e, slot: edge.slot, visit: NONE, unit: NONE, source, target })
         };
-        let inputs = (from, self.inputs.len() as u32);
-        self.steps.push(Step { node, lane, inputs, fans: (0, 0), deps: (0, 0), chain: 1 });
+        self.steps.push(Step { node, lane, fans: (0, 0), deps: (0, 0), chain: 1 });
         self.fires.push(fire);
     }
 
@@ -203,18 +194,17 @@ impl Schedule {
     }
 
     /// Marks the chains among the steps: runs of consecutive steps of one
-    /// lane that chains, each the only reader of the step before, through
-    /// a plain edge.
+    /// lane that chains, each written by a plain edge (its only input) from
+    /// the step before.
     fn find_chains(&mut self, graph: &BindingGraph) {
         let mut head = 0;
         for i in 1..self.steps.len() {
             let (before, step) = (self.steps[i - 1], self.steps[i]);
             let plain = |k: usize| graph.edges[self.fires[k].edge as usize].kind == EdgeKind::Forward;
             let continues = step.lane == before.lane
-                && step.inputs.1 - step.inputs.0 == 1
-                && self.inputs[step.inputs.0 as usize] == before.node
                 && plain(i - 1)
                 && plain(i)
+                && graph.edges[self.fires[i].edge as usize].source == before.node
                 && graph.lanes.chains(step.lane);
             if continues {
                 self.steps[head].chain += 1;
