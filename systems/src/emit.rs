@@ -131,15 +131,17 @@ impl Settle<'_> {
         loop {
             let mut scan = self.scan_leaves(e, changed, stamp, &mut leaves);
             if leaves.len() == LEAF_RUN_MIN {
-                // A long run: walked again, from its start, by its lane.
-                let mut run = LeafScan::new(e, scan.lane, (self.epoch, self.floor), (changed, stamp));
-                if self.run_leaf_scan(source, &mut run) {
+                // A long run: its lane computes the leaves collected, then
+                // walks on from there.
+                scan.more = false;
+                if self.run_leaf_scan(source, &leaves, &mut scan) {
                     leaves.clear();
-                    scan = run;
+                } else {
+                    scan.more = true; // (the lane cannot: the list is full)
                 }
             }
+            self.count_leaves(&scan);
             if !leaves.is_empty() {
-                self.count_leaves(&scan);
                 self.batch_leaves(scan.lane, source, &mut leaves);
             }
             e = scan.next;

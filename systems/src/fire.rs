@@ -93,34 +93,35 @@ impl Settle<'_> {
         batch.extend(leaves.drain(..).map(|leaf| Fire::of_leaf(leaf, source)));
     }
 
-    /// Computes, at once, the run of leaves of lane `scan.lane` that `scan`
-    /// walks from `source`'s out-list, if the lane can
-    /// ([`Lane::run_leaf_scan`](crate::lane::Lane::run_leaf_scan)): each
-    /// leaf as it is reached, with no list of them in between. A panic
-    /// costs its leaf: the walk goes on after it. Returns `false` (having
+    /// Computes, at once, a run of leaves of lane `scan.lane` from
+    /// `source`: the leaves `walked` already, then the rest as `scan` walks
+    /// on from there, if the lane can
+    /// ([`Lane::run_leaf_scan`](crate::lane::Lane::run_leaf_scan)). A panic
+    /// costs its leaf: the run goes on after it. Returns `false` (having
     /// done nothing) if the lane cannot.
-    pub(crate) fn run_leaf_scan(&mut self, source: Entity, scan: &mut LeafScan) -> bool {
+    pub(crate) fn run_leaf_scan(&mut self, source: Entity, walked: &[Leaf], scan: &mut LeafScan) -> bool {
+        let mut from = 0;
         loop {
             let graph = (&self.graph.edges[..], &self.graph.nodes[..]);
             let (lanes, world, out) = (&mut self.graph.lanes, &mut *self.world, &mut self.s.out);
-            let lane = scan.lane;
+            let (lane, rest) = (scan.lane, &walked[from..]);
             out.leaf = NONE;
             match catch_unwind(AssertUnwindSafe(|| {
-                lanes.run_leaf_scan(lane, world, source, graph, scan, out)
+                lanes.run_leaf_scan(lane, world, source, (rest, &mut *scan), graph, out)
             })) {
                 Ok(true) => break,
-                Ok(false) => return false, // the lane cannot (nothing was walked)
+                Ok(false) => return false, // the lane cannot (nothing was computed)
                 Err(payload) => {
                     self.absorb_output();
                     // (User code only runs for a leaf, named first.)
                     let Some(edge) = Some(self.s.out.leaf).filter(|&e| e != NONE) else { break };
+                    from = (from + self.s.out.cursor + 1).min(walked.len());
                     let Edge { slot, target, .. } = self.graph.edges[edge as usize];
                     let leaf = Leaf { edge, slot, target: self.graph.nodes[target as usize].entity };
                     self.fault(Fire::of_leaf(leaf, source), payload);
                 }
             }
         }
-        self.count_leaves(scan);
         self.absorb_output();
         true
     }

@@ -184,19 +184,20 @@ pub(crate) trait Lane: Send + 'static {
     ) -> (usize, Option<One>) {
         unreachable!("only lanes that chain are asked to")
     }
-    /// Computes the run of a fan-out's leaves that `scan` walks, all bound
-    /// from `source`, as it walks it: the source read once, each target
-    /// written through one view, no list in between. Returns `false`
-    /// (doing nothing) if the lane cannot; then they go through
-    /// [`run`](Lane::run) as fires. Before user code runs, `out.leaf` names
-    /// the leaf it runs for; after a panic the settle faults that leaf and
-    /// calls again, and the walk goes on after it.
+    /// Computes a run of a fan-out's leaves, all bound from `source`: `run`
+    /// is the leaves walked already and the scan that walks on, as it walks:
+    /// the source read once, each target written through one view, no list
+    /// in between. Returns `false` (doing nothing) if the lane cannot; then
+    /// they go through [`run`](Lane::run) as fires. Before user code runs,
+    /// `out.leaf` names the leaf it runs for and `out.cursor` how many came
+    /// before it in this call; after a panic the settle faults that leaf
+    /// and calls again with the rest.
     fn run_leaf_scan(
         &mut self,
         _world: &mut World,
         _source: Entity,
+        _run: (&[Leaf], &mut LeafScan),
         _graph: (&[Edge], &[PropertyNode]),
-        _scan: &mut LeafScan,
         _out: &mut LaneOutput,
     ) -> bool {
         false
@@ -402,11 +403,11 @@ impl Lanes {
         lane: u32,
         world: &mut World,
         source: Entity,
+        run: (&[Leaf], &mut LeafScan),
         graph: (&[Edge], &[PropertyNode]),
-        scan: &mut LeafScan,
         out: &mut LaneOutput,
     ) -> bool {
-        self.lanes[lane as usize].run_leaf_scan(world, source, graph, scan, out)
+        self.lanes[lane as usize].run_leaf_scan(world, source, run, graph, out)
     }
 
     /// Drops the transform in `slot` of lane `lane`.

@@ -120,24 +120,28 @@ where
         self.values = values;
     }
 
-    /// Computes a fan-out's leaves, all bound from `source`, as `leaves`
-    /// yields them: the source read once, each target written through one
-    /// view. Before user code runs, `out.leaf` names the leaf's edge and
-    /// `out.cursor` how many leaves came before it (see `run_leaf_scan`,
-    /// `run_leaf_list`).
+    /// Computes a fan-out's leaves, all bound from `source`: those
+    /// `walked` already, then those `more` yields: the source read once,
+    /// each target written through one view. Before user code runs,
+    /// `out.leaf` names the leaf's edge and `out.cursor` how many leaves
+    /// came before it (see `run_leaf_scan`, `run_leaf_list`).
     #[inline(always)]
     fn compute_leaves(
         &mut self,
         world: &mut World,
         source: Entity,
-        mut leaves: impl Iterator<Item = Leaf>,
+        walked: &[Leaf],
+        mut more: impl Iterator<Item = Leaf>,
         out: &mut LaneOutput,
     ) {
-        let Some(mut leaf) = leaves.next() else { return };
-        (out.leaf, out.cursor) = (leaf.edge, 0);
+        let Some(first) = walked.first().copied().or_else(|| more.next()) else { return };
+        (out.leaf, out.cursor) = (first.edge, 0);
         let Ok(s) = world.query_one_mut::<&S>(source) else {
-            out.broken.push(leaf.edge);
-            out.broken.extend(leaves.map(|leaf| leaf.edge));
+            out.broken.extend(walked.iter().map(|leaf| leaf.edge));
+            if walked.is_empty() {
+                out.broken.push(first.edge);
+            }
+            out.broken.extend(more.map(|leaf| leaf.edge));
             return;
         };
         // One copy of the source: its type may be the targets'.
@@ -146,25 +150,37 @@ where
         // A zero-sized transform captures nothing: every leaf computes the
         // same value, so it is computed once.
         let mut shared: Option<T> = None;
-        let mut k = 0;
-        loop {
-            (out.leaf, out.cursor) = (leaf.edge, k);
-            match self.transforms.get(leaf.slot) {
-                Some(f) => {
-                    let value = if std::mem::size_of::<F>() == 0 {
-                        shared.get_or_insert_with(|| f(&s)).clone()
-                    } else {
-                        f(&s)
-                    };
-                    out.record_leaf(leaf.edge, store(targets.get_mut(leaf.target), value));
+        // (Written once, expanded in two plain loops: a chain of the two
+        // iterators, or a closure, is not inlined and costs every leaf.)
+        macro_rules! compute {
+            ($k:expr, $leaf:expr) => {{
+                let (k, leaf): (usize, Leaf) = ($k, $leaf);
+                (out.leaf, out.cursor) = (leaf.edge, k);
+                match self.transforms.get(leaf.slot) {
+                    Some(f) => {
+                        let value = if std::mem::size_of::<F>() == 0 {
+                            shared.get_or_insert_with(|| f(&s)).clone()
+                        } else {
+                            f(&s)
+                        };
+                        out.record_leaf(leaf.edge, store(targets.get_mut(leaf.target), value));
+                    }
+                    None => out.broken.push(leaf.edge),
                 }
-                None => out.broken.push(leaf.edge),
-            }
+            }};
+        }
+        let mut k = 0;
+        if walked.is_empty() {
+            compute!(0, first);
+            k = 1;
+        }
+        for &leaf in walked {
+            compute!(k, leaf);
             k += 1;
-            match leaves.next() {
-                Some(next) => leaf = next,
-                None => return,
-            }
+        }
+        for leaf in more {
+            compute!(k, leaf);
+            k += 1;
         }
     }
 }
@@ -221,7 +237,7 @@ where
         leaves: &[Leaf],
         out: &mut LaneOutput,
     ) -> bool {
-        self.compute_leaves(world, source, leaves.iter().copied(), out);
+        self.compute_leaves(world, source, leaves, std::iter::empty(), out);
         true
     }
 
@@ -274,11 +290,11 @@ where
         &mut self,
         world: &mut World,
         source: Entity,
+        (walked, scan): (&[Leaf], &mut LeafScan),
         (edges, nodes): (&[Edge], &[PropertyNode]),
-        scan: &mut LeafScan,
         out: &mut LaneOutput,
     ) -> bool {
-        self.compute_leaves(world, source, Walk { scan, edges, nodes }, out);
+        self.compute_leaves(world, source, walked, Walk { scan, edges, nodes }, out);
         true
     }
 
